@@ -1,0 +1,46 @@
+# PyTorch Zero to All — `make serve` to read the site, `make test` to check all of it.
+# Both set up everything they need first (a .venv, KaTeX via npm ci, Chromium).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.setup-stamp
+NODE_STAMP := node_modules/.package-lock.json
+# pytest workers: one per core; PYTEST_ARGS adds options (e.g. PYTEST_ARGS="-k linear")
+WORKERS ?= auto
+PYTEST_ARGS ?=
+
+.PHONY: setup serve build test update-outputs bench clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## serve: build and serve the site on http://127.0.0.1:8000 with live reload
+serve: setup
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000 --livereload
+
+## build: write the site to site/ (strict: any warning fails)
+build: setup
+	$(BIN)/mkdocs build --strict
+
+## test: run every page's code, every snippet, the lint and the strict build
+test: setup
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
+
+## update-outputs: rewrite the `#>` lines of every snippet from a real run
+update-outputs: setup
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup tests/test_snippets.py --update-outputs $(PYTEST_ARGS)
+
+clean:
+	rm -rf site .cache .pytest_cache

@@ -1,0 +1,75 @@
+"""MkDocs hooks: figures and the math engine are added to the build, never to docs/.
+
+- every registered figure is rendered (or taken from its cache) and added as
+  `figures/<name>.svg`;
+- KaTeX, installed by `npm ci` into node_modules/, is added under
+  `assets/katex/` so the site serves its own math engine and fonts;
+- a page that shows an unregistered figure fails the build, naming both.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+from zero_to_all import ROOT
+from zero_to_all import figures as fig
+
+log = logging.getLogger("mkdocs.hooks.zero_to_all")
+
+KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
+KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
+FIGURE_REF = re.compile(r"""(?:\(|src=["'])(?:\.\./)*figures/(?P<name>[^)"'\s#?]+)\.svg""")
+
+
+def on_files(files: Files, config) -> Files:
+    started = time.perf_counter()
+    registry = fig.load(reload=True)
+    drawn = 0
+    for name, spec in sorted(registry.items()):
+        try:
+            was_cached = (fig.FIGURE_CACHE / f"{name.replace('/', '__')}.{fig.cache_key(spec)}.svg").exists()
+            data = fig.svg(spec)
+        except fig.FigureError as exc:
+            raise PluginError(f"{exc}\n(defined in {spec.source_file.relative_to(ROOT)})") from exc
+        drawn += not was_cached
+        files.append(File.generated(config, f"figures/{name}.svg", content=data))
+    log.info(
+        "figures: %d registered, %d drawn, %d from cache (%.1f s)",
+        len(registry), drawn, len(registry) - drawn, time.perf_counter() - started,
+    )
+    _add_katex(files, config)
+    return files
+
+
+def _add_katex(files: Files, config) -> None:
+    missing = [p for p in KATEX_FILES if not (KATEX_DIST / p).is_file()]
+    if missing:
+        raise PluginError(
+            f"KaTeX is not installed ({KATEX_DIST / missing[0]} is missing): run `npm ci` "
+            "in the repository root (`make build`, `make serve` and `make test` do it for you)."
+        )
+    for path in KATEX_FILES + sorted(
+        p.relative_to(KATEX_DIST).as_posix() for p in (KATEX_DIST / "fonts").iterdir()
+    ):
+        files.append(
+            File.generated(config, f"assets/katex/{path}", abs_src_path=str(KATEX_DIST / path))
+        )
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    registry = fig.REGISTRY
+    for m in FIGURE_REF.finditer(markdown):
+        name = m.group("name")
+        if name not in registry:
+            near = sorted(n for n in registry if n.split("/")[0] == name.split("/")[0])
+            raise PluginError(
+                f"docs/{page.file.src_uri} shows figure '{name}', which is not registered. "
+                f"Register it with @figure(\"{name}\") in src/zero_to_all/figures/<part>.py"
+                + (f" (figures with that prefix: {', '.join(near)})" if near else "")
+            )
+    return markdown

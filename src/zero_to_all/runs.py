@@ -1,0 +1,301 @@
+"""Running reader code in-process, the way a reader runs it, and caching the runs.
+
+`sandbox()` gives code what a reader's machine gives it: a fresh working
+directory in which `data/` holds the datasets (the offline copy), no network,
+and Deprecation/Future warnings raised as errors. `run_snippet()` runs one
+snippet file top to bottom there and keeps what it printed and the plain values
+it defined (numbers, lists, arrays, tensors) in `.cache/runs/`, keyed by a hash
+of the snippet's source and the versions it ran with. The tests write that
+cache; figures that plot what a snippet computed read it, so `make test` then
+`make build` trains nothing twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import os
+import pickle
+import platform
+import shutil
+import socket
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import CACHE, ROOT, data_dir
+from .outputs import PrintLog, recording
+
+RUN_CACHE = CACHE / "runs"
+HARNESS_VERSION = "1"
+MAX_CACHED_VALUE = 16 * 1024 * 1024  # bytes, pickled
+
+
+class NetworkBlocked(OSError):
+    pass
+
+
+BLOCKED: list[str] = []  # addresses the code under test tried to reach
+
+
+def missing_data_hint() -> str:
+    return (
+        f"The offline datasets were expected at {data_dir()} (shown to the code as data/). "
+        "Put them there, or point ZTA_DATA_DIR at a directory that has them "
+        "(see ../shared/data/README.md)."
+    )
+
+
+def _guarded_connect(real_connect):
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        try:
+            local = isinstance(host, str) and (
+                host == "localhost" or ipaddress.ip_address(host).is_loopback
+            )
+        except ValueError:
+            local = False
+        if not local and self.family in (socket.AF_INET, socket.AF_INET6):
+            BLOCKED.append(repr(address))
+            raise NetworkBlocked(
+                f"network access blocked: the code tried to reach {address!r}; tests and the "
+                "build run offline. If this is a dataset download, the dataset is missing. "
+                + missing_data_hint()
+            )
+        return real_connect(self, address)
+
+    return connect
+
+
+def filter_warnings_as_errors() -> None:
+    """Warnings that mean 'this code teaches yesterday's PyTorch' become errors."""
+    warnings.simplefilter("error", DeprecationWarning)
+    warnings.simplefilter("error", PendingDeprecationWarning)
+    warnings.simplefilter("error", FutureWarning)
+    warnings.filterwarnings("error", message=r"(?i).*deprecat", category=UserWarning)
+
+
+def new_workdir() -> Path:
+    """A fresh directory in which `data/` shows the offline datasets."""
+    workdir = Path(tempfile.mkdtemp(prefix="zta-run-"))
+    data = data_dir()
+    if data.is_dir():
+        (workdir / "data").symlink_to(data, target_is_directory=True)
+    return workdir
+
+
+@contextlib.contextmanager
+def sandbox(workdir: Path | None = None):
+    """Run in `workdir` (default: a fresh one, removed afterwards) with `data/` ->
+    the offline datasets, no network, warnings as errors, and torch/matplotlib
+    global state restored afterwards."""
+    own = workdir is None
+    workdir = new_workdir() if own else workdir
+    old_cwd = os.getcwd()
+    real_connect = socket.socket.connect
+    torch = sys.modules.get("torch")
+    torch_state = (
+        (torch.is_grad_enabled(), torch.get_default_dtype(), torch.get_num_threads())
+        if torch
+        else None
+    )
+    os.chdir(workdir)
+    socket.socket.connect = _guarded_connect(real_connect)
+    try:
+        with warnings.catch_warnings():
+            filter_warnings_as_errors()
+            yield workdir
+    finally:
+        socket.socket.connect = real_connect
+        os.chdir(old_cwd)
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            if torch_state is None:
+                torch_state = (True, torch.float32, torch.get_num_threads())
+            torch.set_grad_enabled(torch_state[0])
+            torch.set_default_dtype(torch_state[1])
+            torch.set_num_threads(torch_state[2])
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+        if own:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+class CodeFailed(Exception):
+    """Reader code raised. The message names where, and shows the traceback
+    restricted to the reader's code."""
+
+
+def execute(code: str, filename: str, namespace: dict, log: PrintLog, where: str) -> None:
+    """exec `code` (compiled as `filename`) in `namespace`, recording prints into `log`."""
+    compiled = compile(code, filename, "exec")
+    log.filenames.add(filename)
+    BLOCKED.clear()
+    try:
+        with recording(log):
+            exec(compiled, namespace)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt in reader code too
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        tb = exc.__traceback__
+        frames = traceback.extract_tb(tb)
+        mine = [f for f in frames if f.filename == filename]
+        line = mine[-1].lineno if mine else "?"
+        lines = code.splitlines()
+        shown = lines[line - 1].strip() if isinstance(line, int) and line <= len(lines) else ""
+        hint = (
+            f"\n\nThe code tried to reach the network ({', '.join(BLOCKED)}), which tests and "
+            "the build never do: a dataset is probably missing. " + missing_data_hint()
+            if BLOCKED
+            else ""
+        )
+        raise CodeFailed(
+            f"{where}, line {line} raised {type(exc).__name__}: {exc}\n"
+            f"    {shown}\n\n"
+            + "".join(traceback.format_exception(type(exc), exc, tb)[-12:])
+            + hint
+        ) from exc
+
+
+def source_key(source: str) -> str:
+    import torch  # noqa: PLC0415 - the torch version is part of what a run depends on
+
+    h = hashlib.sha256()
+    for part in (HARNESS_VERSION, source, torch.__version__, platform.python_version()):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+@dataclass
+class SnippetRun:
+    path: str  # relative to the repository root
+    key: str
+    seconds: float
+    values: dict = field(default_factory=dict)  # plain values the snippet defined
+    events: list = field(default_factory=list)  # (filename, line, text) of each print
+    torch_version: str = ""
+    python_version: str = ""
+    finished: str = ""  # ISO date of the run
+
+
+def _plain_values(namespace: dict) -> dict:
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    kept = {}
+    for name, value in namespace.items():
+        if name.startswith("_") or not isinstance(
+            value, (int, float, bool, str, list, tuple, dict, np.ndarray, np.generic, torch.Tensor)
+        ):
+            continue
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu()
+        try:
+            blob = pickle.dumps(value)
+        except Exception:  # noqa: BLE001 - unpicklable values are simply not kept
+            continue
+        if len(blob) <= MAX_CACHED_VALUE:
+            kept[name] = value
+    return kept
+
+
+def snippet_path(path: str | Path) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else ROOT / p
+
+
+def run_snippet_fresh(path: str | Path, where: str | None = None) -> tuple[SnippetRun, PrintLog]:
+    """Run a snippet file top to bottom as `python <file>` would, in a sandbox."""
+    full = snippet_path(path)
+    source = full.read_text()
+    rel = full.relative_to(ROOT).as_posix() if full.is_relative_to(ROOT) else str(full)
+    log = PrintLog(filenames=set())
+    namespace = {"__name__": "__main__", "__file__": str(full), "__builtins__": __builtins__}
+    start = time.perf_counter()
+    with sandbox():
+        execute(source, str(full), namespace, log, where or rel)
+    seconds = time.perf_counter() - start
+    import torch  # noqa: PLC0415
+
+    run = SnippetRun(
+        path=rel,
+        key=source_key(source),
+        seconds=seconds,
+        values=_plain_values(namespace),
+        events=log.events,
+        torch_version=torch.__version__,
+        python_version=platform.python_version(),
+        finished=time.strftime("%Y-%m-%d"),
+    )
+    return run, log
+
+
+def _cache_file(rel: str, key: str) -> Path:
+    return RUN_CACHE / f"{rel.replace('/', '__')}.{key}.pkl"
+
+
+def save(run: SnippetRun) -> None:
+    RUN_CACHE.mkdir(parents=True, exist_ok=True)
+    target = _cache_file(run.path, run.key)
+    for old in RUN_CACHE.glob(f"{run.path.replace('/', '__')}.*.pkl"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    with tempfile.NamedTemporaryFile(dir=RUN_CACHE, delete=False) as tmp:
+        pickle.dump(run, tmp)
+    os.replace(tmp.name, target)
+
+
+def cached(path: str | Path) -> SnippetRun | None:
+    """The cached run of the snippet's current source, if any."""
+    full = snippet_path(path)
+    rel = full.relative_to(ROOT).as_posix()
+    f = _cache_file(rel, source_key(full.read_text()))
+    if not f.exists():
+        return None
+    try:
+        with f.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a corrupt cache entry is just a miss
+        return None
+
+
+def latest(rel: str) -> SnippetRun | None:
+    """The most recent cached run of a snippet, whatever its source hash was."""
+    files = sorted(RUN_CACHE.glob(f"{rel.replace('/', '__')}.*.pkl"), key=os.path.getmtime)
+    for f in reversed(files):
+        try:
+            with f.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001
+            continue
+    return None
+
+
+def _lock(rel: str):
+    from filelock import FileLock  # noqa: PLC0415
+
+    RUN_CACHE.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(RUN_CACHE / f"{rel.replace('/', '__')}.lock"))
+
+
+def run_snippet(path: str | Path, fresh: bool = False) -> tuple[SnippetRun, PrintLog | None]:
+    """The snippet's run: from the cache when its source is unchanged (unless
+    `fresh`), else a real run that is then cached. One run at a time per snippet,
+    across processes, so a figure waits for the test that is already running it."""
+    full = snippet_path(path)
+    rel = full.relative_to(ROOT).as_posix()
+    with _lock(rel):
+        if not fresh:
+            hit = cached(full)
+            if hit is not None:
+                return hit, None
+        run, log = run_snippet_fresh(full)
+        save(run)
+        return run, log
+

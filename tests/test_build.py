@@ -1,0 +1,75 @@
+"""The strict build succeeds and serves everything itself; figures are deterministic."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zero_to_all import ROOT
+from zero_to_all.figures import load, render
+
+MKDOCS = [sys.executable, "-m", "mkdocs"]
+
+
+def mkdocs_build(site_dir: Path, config: Path = ROOT / "mkdocs.yml", cwd: Path = ROOT):
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [*MKDOCS, "build", "--strict", "--config-file", str(config), "--site-dir", str(site_dir)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(site)
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    return site
+
+
+@pytest.mark.xdist_group("build")
+def test_strict_build(built_site: Path):
+    pages = sorted(built_site.rglob("index.html"))
+    assert len(pages) >= 3
+    assert (built_site / "assets/katex/katex.min.js").is_file()
+    assert any((built_site / "assets/katex/fonts").glob("*.woff2"))
+    for name in load():
+        assert (built_site / "figures" / f"{name}.svg").stat().st_size > 1000, name
+
+
+@pytest.mark.xdist_group("build")
+def test_pages_load_nothing_from_other_hosts(built_site: Path):
+    """No <script src>, <link href> or <img src> points off the site (the browser
+    test checks real requests; this catches them in the HTML already)."""
+    offenders = []
+    for page in built_site.rglob("*.html"):
+        html = page.read_text()
+        for m in re.finditer(r"<(script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"'](https?:)?//([^\"'/]+)", html):
+            if m.group(1) == "link" and re.search(r'rel="?(canonical|alternate)', m.group(0)):
+                continue
+            offenders.append(f"{page.relative_to(built_site)}: {m.group(0)[:120]}")
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.xdist_group("build")
+def test_every_formula_is_marked_for_katex(built_site: Path):
+    """arithmatex wrapped every formula (raw $…$ left in prose would not be typeset)."""
+    for page in built_site.rglob("index.html"):
+        html = page.read_text()
+        text = re.sub(r"<(pre|code|script)\b.*?</\1>", "", html, flags=re.S)
+        stray = re.findall(r"(?<![\w\\])\$[^$\s][^$<]*\$", re.sub(r'<[^>]*class="arithmatex".*?</(span|div)>', "", text, flags=re.S))
+        assert not stray, f"{page.relative_to(built_site)}: math outside arithmatex: {stray[:3]}"
+
+
+@pytest.mark.parametrize("name", sorted(load()))
+def test_figure_is_deterministic(name):
+    """Rendering a figure twice from scratch gives the same bytes."""
+    spec = load()[name]
+    first, second = render(spec), render(spec)
+    assert first == second, f"figure {name!r} differs between two renders"
+    assert b"<dc:date>" not in first, f"figure {name!r} carries a date"

@@ -2,6 +2,7 @@
 # Both set up everything they need first (a .venv, KaTeX via npm ci, Chromium).
 
 SHELL := /bin/bash
+export NO_MKDOCS_2_WARNING := 1
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

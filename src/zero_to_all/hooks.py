@@ -1,10 +1,10 @@
 """MkDocs hooks: figures and the math engine are added to the build, never to docs/.
 
-- every registered figure is rendered (or taken from its cache) and added as
-  `figures/<name>.svg`;
+- every figure a page shows is rendered (or taken from its cache) and added
+  as `figures/<name>.svg`; a page that shows an unregistered figure fails the
+  build, naming the page and the figure;
 - KaTeX, installed by `npm ci` into node_modules/, is added under
-  `assets/katex/` so the site serves its own math engine and fonts;
-- a page that shows an unregistered figure fails the build, naming both.
+  `assets/katex/` so the site serves its own math engine and fonts.
 """
 
 from __future__ import annotations
@@ -26,21 +26,44 @@ KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
 FIGURE_REF = re.compile(r"""(?:\(|src=["'])(?:\.\./)*figures/(?P<name>[^)"'\s#?]+)\.svg""")
 
 
+def figures_shown(files: Files) -> dict[str, str]:
+    """{figure name: first page showing it}; fails on a figure nobody registered."""
+    registry = fig.REGISTRY
+    shown: dict[str, str] = {}
+    for page in files.documentation_pages():
+        for m in FIGURE_REF.finditer(page.content_string):
+            name = m.group("name")
+            if name not in registry:
+                near = sorted(n for n in registry if n.split("/")[0] == name.split("/")[0])
+                raise PluginError(
+                    f"docs/{page.src_uri} shows figure '{name}', which is not registered. "
+                    f"Register it with @figure(\"{name}\") in src/zero_to_all/figures/<part>.py"
+                    + (f" (figures with that prefix: {', '.join(near)})" if near else "")
+                )
+            shown.setdefault(name, page.src_uri)
+    return shown
+
+
 def on_files(files: Files, config) -> Files:
     started = time.perf_counter()
-    registry = fig.load(reload=True)
+    fig.load(reload=True)
+    shown = figures_shown(files)
     drawn = 0
-    for name, spec in sorted(registry.items()):
+    for name in sorted(shown):
+        spec = fig.REGISTRY[name]
+        was_cached = fig.cached_svg(spec).exists()
         try:
-            was_cached = (fig.FIGURE_CACHE / f"{name.replace('/', '__')}.{fig.cache_key(spec)}.svg").exists()
             data = fig.svg(spec)
         except fig.FigureError as exc:
-            raise PluginError(f"{exc}\n(defined in {spec.source_file.relative_to(ROOT)})") from exc
+            raise PluginError(
+                f"{exc}\n(figure defined in {spec.source_file.relative_to(ROOT)}, shown on "
+                f"docs/{shown[name]})"
+            ) from exc
         drawn += not was_cached
         files.append(File.generated(config, f"figures/{name}.svg", content=data))
     log.info(
-        "figures: %d registered, %d drawn, %d from cache (%.1f s)",
-        len(registry), drawn, len(registry) - drawn, time.perf_counter() - started,
+        "figures: %d shown, %d drawn, %d from cache (%.1f s)",
+        len(shown), drawn, len(shown) - drawn, time.perf_counter() - started,
     )
     _add_katex(files, config)
     return files
@@ -59,17 +82,3 @@ def _add_katex(files: Files, config) -> None:
         files.append(
             File.generated(config, f"assets/katex/{path}", abs_src_path=str(KATEX_DIST / path))
         )
-
-
-def on_page_markdown(markdown: str, page, config, files) -> str:
-    registry = fig.REGISTRY
-    for m in FIGURE_REF.finditer(markdown):
-        name = m.group("name")
-        if name not in registry:
-            near = sorted(n for n in registry if n.split("/")[0] == name.split("/")[0])
-            raise PluginError(
-                f"docs/{page.file.src_uri} shows figure '{name}', which is not registered. "
-                f"Register it with @figure(\"{name}\") in src/zero_to_all/figures/<part>.py"
-                + (f" (figures with that prefix: {', '.join(near)})" if near else "")
-            )
-    return markdown

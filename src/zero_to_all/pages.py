@@ -88,8 +88,15 @@ def snippets_settings() -> dict:
             break
     else:
         raise RuntimeError("mkdocs.yml does not enable pymdownx.snippets")
-    settings["base_path"] = [str(ROOT / p) for p in settings.get("base_path", ["."])]
+    settings["base_path"] = [str(ROOT / p) for p in _base_paths()]
     return settings
+
+
+def _base_paths() -> list[str]:
+    for ext in mkdocs_config()["markdown_extensions"]:
+        if isinstance(ext, dict) and "pymdownx.snippets" in ext:
+            return list((ext["pymdownx.snippets"] or {}).get("base_path", ["."]))
+    return ["."]
 
 
 def expand(text: str, settings: dict | None = None) -> str:
@@ -144,15 +151,19 @@ def _normalize_fences(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def page_blocks(page: Path) -> list[PageBlock]:
-    """The python blocks of a page that the tests run, in page order."""
+def page_blocks(page: Path, docs: Path = DOCS, base: Path = ROOT) -> list[PageBlock]:
+    """The python blocks of a page that the tests run, in page order. `docs` and
+    `base` (where snippet paths start) are the repository's unless a test builds
+    a site of its own."""
     from pytest_codeblocks import extract_from_buffer  # noqa: PLC0415
 
     source = page.read_text()
-    rel = page.relative_to(DOCS).as_posix()
+    rel = page.relative_to(docs).as_posix()
     raw_fences = [f for f in fences(source) if f.lang in RUN_LANGS]
     try:
-        expanded = _normalize_fences(expand(source))
+        settings = snippets_settings()
+        settings["base_path"] = [str(base / p) for p in _base_paths()]
+        expanded = _normalize_fences(expand(source, settings))
     except Exception as exc:  # pymdownx names the snippet and section, not the page
         raise RuntimeError(
             f"docs/{rel}: a snippet include cannot be expanded: {exc}. Fix the include "

@@ -51,25 +51,43 @@ def missing_data_hint() -> str:
     )
 
 
+def _is_local(host) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode()
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _blocked(what) -> NetworkBlocked:
+    BLOCKED.append(repr(what))
+    return NetworkBlocked(
+        f"network access blocked: the code tried to reach {what!r}; tests and the "
+        "build run offline. If this is a dataset download, the dataset is missing. "
+        + missing_data_hint()
+    )
+
+
 def _guarded_connect(real_connect):
     def connect(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        try:
-            local = isinstance(host, str) and (
-                host == "localhost" or ipaddress.ip_address(host).is_loopback
-            )
-        except ValueError:
-            local = False
-        if not local and self.family in (socket.AF_INET, socket.AF_INET6):
-            BLOCKED.append(repr(address))
-            raise NetworkBlocked(
-                f"network access blocked: the code tried to reach {address!r}; tests and the "
-                "build run offline. If this is a dataset download, the dataset is missing. "
-                + missing_data_hint()
-            )
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(host):
+            raise _blocked(address)
         return real_connect(self, address)
 
     return connect
+
+
+def _guarded_getaddrinfo(real_getaddrinfo):
+    def getaddrinfo(host, *args, **kwargs):
+        if not _is_local(host):
+            raise _blocked(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    return getaddrinfo
 
 
 def filter_warnings_as_errors() -> None:
@@ -98,6 +116,7 @@ def sandbox(workdir: Path | None = None):
     workdir = new_workdir() if own else workdir
     old_cwd = os.getcwd()
     real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
     torch = sys.modules.get("torch")
     torch_state = (
         (torch.is_grad_enabled(), torch.get_default_dtype(), torch.get_num_threads())
@@ -106,12 +125,14 @@ def sandbox(workdir: Path | None = None):
     )
     os.chdir(workdir)
     socket.socket.connect = _guarded_connect(real_connect)
+    socket.getaddrinfo = _guarded_getaddrinfo(real_getaddrinfo)
     try:
         with warnings.catch_warnings():
             filter_warnings_as_errors()
             yield workdir
     finally:
         socket.socket.connect = real_connect
+        socket.getaddrinfo = real_getaddrinfo
         os.chdir(old_cwd)
         torch = sys.modules.get("torch")
         if torch is not None:

@@ -162,10 +162,14 @@ def render(spec: FigureSpec) -> bytes:
     return buf.getvalue()
 
 
+def cached_svg(spec: FigureSpec) -> Path:
+    """Where the figure's SVG for its current sources is (or will be) cached."""
+    return FIGURE_CACHE / f"{spec.name.replace('/', '__')}.{cache_key(spec)}.svg"
+
+
 def svg(spec: FigureSpec) -> bytes:
     """The figure's SVG, from the cache when its sources are unchanged."""
-    key = cache_key(spec)
-    cached = FIGURE_CACHE / f"{spec.name.replace('/', '__')}.{key}.svg"
+    cached = cached_svg(spec)
     if cached.exists():
         return cached.read_bytes()
     data = render(spec)

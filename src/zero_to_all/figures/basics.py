@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from . import PALETTE, figure, snippet
@@ -36,14 +37,16 @@ def cost_surface():
     grid = np.array(run["cost_grid"])  # rows: b, columns: w
     fig = Figure(figsize=(6.4, 4.2), layout="constrained")
     ax = fig.subplots()
-    levels = [0.05, 0.25, 0.5, 1, 2, 4, 8, 16, 32]
-    filled = ax.contourf(w, b, grid, levels=[0] + levels + [grid.max()], cmap="viridis_r", alpha=0.85)
-    lines = ax.contour(w, b, grid, levels=levels, colors="k", linewidths=0.5)
+    levels = [0.05, 0.25, 1, 4, 16]  # each contour 4x the cost of the one inside it
+    shading = ax.contourf(w, b, np.clip(grid, 1e-3, None), levels=np.geomspace(1e-3, grid.max(), 16),
+                          norm=LogNorm(), cmap="viridis_r", alpha=0.8)
+    lines = ax.contour(w, b, grid, levels=levels, colors="k", linewidths=0.6)
     ax.clabel(lines, fmt="%g", fontsize=8)
     ax.plot([run["w_best"]], [run["b_best"]], marker="*", markersize=14, color=PALETTE[1])
-    ax.set(xlabel="weight $w$", ylabel="bias $b$", title=r"MSE of $\hat y = xw + b$")
+    ax.set(xlabel="weight $w$", ylabel="bias $b$", title=r"MSE of $\hat y = xw + b$ (contours 0.05 to 16)")
     ax.grid(False)
-    fig.colorbar(filled, ax=ax, label="MSE")
+    bar = fig.colorbar(shading, ax=ax, label="MSE (log scale)")
+    bar.set_ticks([1e-2, 1e-1, 1, 10])
     return fig
 
 

@@ -1,0 +1,269 @@
+"""Breaking things fails loudly, naming the page or file, the block or line, and the fix.
+
+Each test breaks one thing on a copy (a temporary snippet, page or site) and
+checks the harness or the build refuses it with a message a maintainer can act on.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from zero_to_all import ROOT
+from zero_to_all.figures import FigureError, FigureSpec, render
+from zero_to_all.harness import BlockFailed, reset, run_block
+from zero_to_all.outputs import MalformedOutput, check, line_matches, rewrite
+from zero_to_all.pages import page_blocks
+from zero_to_all.runs import CodeFailed, run_snippet_fresh, sandbox
+
+from .test_build import mkdocs_build
+
+LINEAR_MODEL = ROOT / "snippets/basics/linear_model.py"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def make_site(tmp: Path, pages: dict[str, str], snippets: dict[str, str]) -> Path:
+    """A small site using the real mkdocs.yml (theme, extensions, hooks) with its
+    own docs/ and snippets/. Returns its config file."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    config["docs_dir"] = str(tmp / "docs")
+    config["nav"] = list(pages)
+    config["hooks"] = [str(ROOT / h) for h in config["hooks"]]
+    config["watch"] = []
+    for name, text in pages.items():
+        write(tmp / "docs" / name, text)
+    for name, text in snippets.items():
+        write(tmp / name, text)
+    for asset in ("javascripts/math.js", "stylesheets/extra.css"):
+        write(tmp / "docs" / asset, (ROOT / "docs" / asset).read_text())
+    (tmp / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    return tmp / "mkdocs.yml"
+
+
+# --- outputs ----------------------------------------------------------------
+
+def test_edited_output_number_fails_naming_file_and_line(tmp_path):
+    source = LINEAR_MODEL.read_text()
+    assert "#> MSE at w = 3.0: 4.667" in source
+    broken = write(tmp_path / "linear_model.py", source.replace("#> MSE at w = 3.0: 4.667", "#> MSE at w = 3.0: 4.767"))
+    _, log = run_snippet_fresh(broken)
+    problems = check(broken.read_text(), str(broken), log, where="linear_model.py")
+    line = broken.read_text().splitlines().index("#> MSE at w = 3.0: 4.767") + 1
+    assert len(problems) == 1
+    assert f"linear_model.py, line {line}: printed output differs" in problems[0]
+    assert "-#> MSE at w = 3.0: 4.767" in problems[0] and "+#> MSE at w = 3.0: 4.667" in problems[0]
+    assert "make update-outputs" in problems[0]
+
+
+def test_update_outputs_rewrites_from_a_real_run(tmp_path):
+    snippet = write(tmp_path / "s.py", """
+        for i in range(2):
+            print(f"i = {i}")
+            #> i = 7
+        print("new")
+        #> stale line
+        #> another stale line
+        x = 1
+        #> orphan
+    """)
+    _, log = run_snippet_fresh(snippet)
+    fixed = rewrite(snippet.read_text(), str(snippet), log)
+    assert fixed == textwrap.dedent("""\
+        for i in range(2):
+            print(f"i = {i}")
+            #> i = 0
+            #> i = 1
+        print("new")
+        #> new
+        x = 1
+    """)
+    snippet.write_text(fixed)
+    _, log = run_snippet_fresh(snippet)
+    assert check(fixed, str(snippet), log, where="s.py") == []
+
+
+def test_print_without_output_lines_fails(tmp_path):
+    snippet = write(tmp_path / "s.py", 'print("hello")\n')
+    _, log = run_snippet_fresh(snippet)
+    [problem] = check(snippet.read_text(), str(snippet), log, where="s.py")
+    assert "s.py, line 1: this statement printed output but has no '#>' lines" in problem
+    assert "hello" in problem
+
+
+def test_output_lines_without_a_print_fail(tmp_path):
+    snippet = write(tmp_path / "s.py", "x = 1\n#> 1\n")
+    _, log = run_snippet_fresh(snippet)
+    [problem] = check(snippet.read_text(), str(snippet), log, where="s.py")
+    assert "s.py, line 2: '#>' lines with no print above them" in problem
+
+
+def test_malformed_output_line_fails():
+    with pytest.raises(MalformedOutput, match=r"s.py, line 2: malformed output line '#>1'"):
+        check('print(1)\n#>1\n', "s.py", None, where="s.py")
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "ok"),
+    [
+        ("loss = 0.1234", "loss = 0.1235", True),  # one unit in the last place
+        ("loss = 0.1230", "loss = 0.1241", True),  # within 1 %
+        ("loss = 0.123", "loss = 0.150", False),
+        ("epoch 3", "epoch 4", False),  # integers are exact
+        ("shape (64, 784)", "shape (64, 785)", False),
+        ("took 41.3 s", "took 12.0 s", True),  # durations: only the form is checked
+        ("accuracy 97.5%", "accuracy 97.4%", True),
+        ("nan", "0.5", False),
+        ("w = -0.8269", "w = 0.8269", False),
+        ("tensor([1., 2.])", "tensor([1., 2.])", True),
+        ("text", "other text", False),
+    ],
+)
+def test_number_tolerance(expected, actual, ok):
+    assert line_matches(expected, actual) is ok
+
+
+# --- code that raises -------------------------------------------------------
+
+def test_snippet_that_raises_fails_naming_file_and_line(tmp_path):
+    snippet = write(tmp_path / "broken.py", """
+        x = 1
+        y = 2
+        z = x / (y - 2)
+    """)
+    with pytest.raises(CodeFailed) as info:
+        run_snippet_fresh(snippet)
+    message = str(info.value)
+    assert f"{snippet}, line 3 raised ZeroDivisionError" in message
+    assert "z = x / (y - 2)" in message
+
+
+def test_page_block_that_raises_fails_naming_page_and_block(tmp_path):
+    page = write(tmp_path / "docs" / "part" / "page.md", """
+        # Page
+
+        ```python
+        a = 1
+        ```
+
+        Some prose.
+
+        ```python
+        b = undefined_name + 1
+        ```
+    """)
+    blocks = page_blocks(page, docs=tmp_path / "docs", base=tmp_path)
+    reset()
+    run_block(blocks[0], blocks)
+    with pytest.raises(BlockFailed, match=r"docs/part/page.md, block 2 \(line 9\), line 1 raised NameError"):
+        run_block(blocks[1], blocks)
+
+
+def test_blocks_of_one_snippet_share_a_namespace_and_check_outputs(tmp_path):
+    write(tmp_path / "snippets" / "s.py", """
+        # --8<-- [start:define]
+        def show(x):
+            print(f"x = {x}")
+            #> x = 1
+            #> x = 3
+        # --8<-- [end:define]
+        # --8<-- [start:call]
+        show(1)
+        show(2)
+        # --8<-- [end:call]
+    """)
+    page = write(tmp_path / "docs" / "page.md", """
+        ```python title="snippets/s.py"
+        --8<-- "snippets/s.py:define"
+        ```
+
+        ```python title="snippets/s.py"
+        --8<-- "snippets/s.py:call"
+        ```
+    """)
+    blocks = page_blocks(page, docs=tmp_path / "docs", base=tmp_path)
+    assert [b.sections for b in blocks] == [["define"], ["call"]]
+    reset()
+    run_block(blocks[0], blocks)  # nothing printed yet: fine so far
+    with pytest.raises(BlockFailed, match=r"(?s)block 1 \(line 1\), line 3: printed output differs.*\+#> x = 2"):
+        run_block(blocks[1], blocks)
+
+
+def test_missing_dataset_fails_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZTA_DATA_DIR", str(tmp_path / "no-data-here"))
+    snippet = write(tmp_path / "mnist.py", """
+        from torchvision import datasets
+
+        train = datasets.MNIST(root="data", train=True, download=True)
+    """)
+    with pytest.raises(CodeFailed) as info:
+        run_snippet_fresh(snippet)
+    message = str(info.value)
+    assert "mnist.py, line 3 raised" in message
+    assert f"The offline datasets were expected at {tmp_path / 'no-data-here'}" in message
+    assert "ZTA_DATA_DIR" in message
+
+
+def test_network_is_blocked():
+    import urllib.request
+
+    with sandbox(), pytest.raises(Exception, match="network access blocked"):
+        urllib.request.urlopen("http://192.0.2.1/", timeout=5)
+
+
+def test_deprecated_api_is_an_error(tmp_path):
+    snippet = write(tmp_path / "old.py", """
+        import torch
+
+        loss = torch.nn.MSELoss(size_average=False)
+    """)
+    with pytest.raises(CodeFailed, match=r"old.py, line 3 raised UserWarning: size_average and reduce args will be deprecated"):
+        run_snippet_fresh(snippet)
+
+
+# --- figures and the build --------------------------------------------------
+
+def test_figure_that_raises_names_the_figure():
+    def broken():
+        raise ValueError("no data")
+
+    spec = FigureSpec("test/broken", broken, __name__, ())
+    with pytest.raises(FigureError, match=r"figure 'test/broken' \(.*broken\) failed: ValueError: no data"):
+        render(spec)
+
+
+@pytest.mark.xdist_group("build")
+def test_build_fails_on_a_renamed_section(tmp_path):
+    config = make_site(
+        tmp_path,
+        pages={"index.md": '# Home\n\n```python title="snippets/s.py"\n--8<-- "snippets/s.py:old-name"\n```\n'},
+        snippets={"snippets/s.py": "# --8<-- [start:new-name]\nx = 1\n# --8<-- [end:new-name]\n"},
+    )
+    result = mkdocs_build(tmp_path / "site", config=config, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "index.md" in output and "Snippet section 'old-name' could not be located" in output
+    # and the page test names the page and the fix
+    with pytest.raises(RuntimeError, match=r"docs/index.md: a snippet include cannot be expanded: Snippet section 'old-name'"):
+        page_blocks(tmp_path / "docs" / "index.md", docs=tmp_path / "docs", base=tmp_path)
+
+
+@pytest.mark.xdist_group("build")
+def test_build_fails_on_an_unregistered_figure(tmp_path):
+    config = make_site(
+        tmp_path,
+        pages={"index.md": "# Home\n\n![A curve](figures/linear-model/no-such-figure.svg)\n"},
+        snippets={},
+    )
+    result = mkdocs_build(tmp_path / "site", config=config, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "docs/index.md shows figure 'linear-model/no-such-figure', which is not registered" in output
+    assert "linear-model/cost-vs-w" in output  # it lists the figures that do exist nearby

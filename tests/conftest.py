@@ -33,3 +33,17 @@ def pytest_addoption(parser):
 @pytest.fixture
 def update_outputs(request) -> bool:
     return request.config.getoption("--update-outputs")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The real site, built strict once per worker for a local server on `port`
+    (site_url points there, so instant navigation works in the browser test).
+    Tests using it share the xdist group "build" so one worker builds it once."""
+    from zero_to_all.sitecheck import free_port, mkdocs_build
+
+    port = free_port()
+    site = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(site, ZTA_SITE_URL=f"http://127.0.0.1:{port}/")
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    return site, port

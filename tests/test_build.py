@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from zero_to_all import ROOT
 from zero_to_all.figures import load, render
 
-MKDOCS = [sys.executable, "-m", "mkdocs"]
-
-
-def mkdocs_build(site_dir: Path, config: Path = ROOT / "mkdocs.yml", cwd: Path = ROOT):
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(
-        [*MKDOCS, "build", "--strict", "--config-file", str(config), "--site-dir", str(site_dir)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
-    )
-
-
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(site)
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
-    return site
-
-
 @pytest.mark.xdist_group("build")
-def test_strict_build(built_site: Path):
+def test_strict_build(built_site):
+    built_site, _ = built_site
     pages = sorted(built_site.rglob("index.html"))
     assert len(pages) >= 3
     assert (built_site / "assets/katex/katex.min.js").is_file()
@@ -43,9 +21,10 @@ def test_strict_build(built_site: Path):
 
 
 @pytest.mark.xdist_group("build")
-def test_pages_load_nothing_from_other_hosts(built_site: Path):
+def test_pages_load_nothing_from_other_hosts(built_site):
     """No <script src>, <link href> or <img src> points off the site (the browser
     test checks real requests; this catches them in the HTML already)."""
+    built_site, _ = built_site
     offenders = []
     for page in built_site.rglob("*.html"):
         html = page.read_text()
@@ -57,8 +36,9 @@ def test_pages_load_nothing_from_other_hosts(built_site: Path):
 
 
 @pytest.mark.xdist_group("build")
-def test_every_formula_is_marked_for_katex(built_site: Path):
+def test_every_formula_is_marked_for_katex(built_site):
     """arithmatex wrapped every formula (raw $…$ left in prose would not be typeset)."""
+    built_site, _ = built_site
     for page in built_site.rglob("index.html"):
         html = page.read_text()
         text = re.sub(r"<(pre|code|script)\b.*?</\1>", "", html, flags=re.S)

@@ -16,10 +16,10 @@ from zero_to_all import ROOT
 from zero_to_all.figures import FigureError, FigureSpec, render
 from zero_to_all.harness import BlockFailed, reset, run_block
 from zero_to_all.outputs import MalformedOutput, check, line_matches, rewrite
-from zero_to_all.pages import page_blocks
+from zero_to_all.pages import load_mkdocs_yaml, page_blocks
 from zero_to_all.runs import CodeFailed, run_snippet_fresh, sandbox
+from zero_to_all.sitecheck import mkdocs_build
 
-from .test_build import mkdocs_build
 
 LINEAR_MODEL = ROOT / "snippets/basics/linear_model.py"
 
@@ -33,11 +33,12 @@ def write(path: Path, text: str) -> Path:
 def make_site(tmp: Path, pages: dict[str, str], snippets: dict[str, str]) -> Path:
     """A small site using the real mkdocs.yml (theme, extensions, hooks) with its
     own docs/ and snippets/. Returns its config file."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    config = load_mkdocs_yaml((ROOT / "mkdocs.yml").read_text())
     config["docs_dir"] = str(tmp / "docs")
     config["nav"] = list(pages)
     config["hooks"] = [str(ROOT / h) for h in config["hooks"]]
     config["watch"] = []
+    config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
     for name, text in pages.items():
         write(tmp / "docs" / name, text)
     for name, text in snippets.items():

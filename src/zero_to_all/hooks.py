@@ -4,11 +4,18 @@
   as `figures/<name>.svg`; a page that shows an unregistered figure fails the
   build, naming the page and the figure;
 - KaTeX, installed by `npm ci` into node_modules/, is added under
-  `assets/katex/` so the site serves its own math engine and fonts.
+  `assets/katex/` so the site serves its own math engine and fonts;
+- every page gets a Content-Security-Policy (the meta tag in overrides/main.html)
+  that allows only the site itself plus the hashes of the page's own inline
+  scripts; inline `style=` attributes (table alignment) become classes so no
+  inline style is needed. `mkdocs serve` skips the policy: its live-reload
+  script is injected after the build.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import re
 import time
@@ -23,6 +30,10 @@ log = logging.getLogger("mkdocs.hooks.zero_to_all")
 
 KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
+CSP_PLACEHOLDER = "__ZTA_CSP__"
+INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
+ALIGN_STYLE = re.compile(r'style="text-align: (left|right|center);?"')
+_serving = False
 FIGURE_REF = re.compile(r"""(?:\(|src=["'])(?:\.\./)*figures/(?P<name>[^)"'\s#?]+)\.svg""")
 
 
@@ -82,3 +93,51 @@ def _add_katex(files: Files, config) -> None:
         files.append(
             File.generated(config, f"assets/katex/{path}", abs_src_path=str(KATEX_DIST / path))
         )
+
+
+def on_startup(command, dirty) -> None:
+    global _serving
+    _serving = command == "serve"
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Table alignment as classes (see stylesheets/extra.css), not inline styles."""
+    return ALIGN_STYLE.sub(lambda m: f'class="zta-align-{m.group(1)}"', html)
+
+
+def content_security_policy(html: str) -> str:
+    hashes = []
+    for m in INLINE_SCRIPT.finditer(html):
+        attrs = m.group("attrs")
+        if "src=" in attrs or re.search(r'type="(application/json|text/template)"', attrs):
+            continue
+        digest = hashlib.sha256(m.group("body").encode()).digest()
+        hashes.append(f"'sha256-{base64.b64encode(digest).decode()}'")
+    script_src = " ".join(["'self'", *sorted(set(hashes))])
+    return (
+        f"default-src 'self'; script-src {script_src}; style-src 'self'; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+
+def _with_policy(output: str, where: str) -> str:
+    if CSP_PLACEHOLDER not in output:
+        raise PluginError(
+            f"{where} has no Content-Security-Policy placeholder; is theme.custom_dir set to "
+            "overrides/ in mkdocs.yml?"
+        )
+    if _serving:
+        return re.sub(r'\s*<meta http-equiv="Content-Security-Policy" content="__ZTA_CSP__">', "", output)
+    return output.replace(CSP_PLACEHOLDER, content_security_policy(output))
+
+
+def on_post_page(output: str, page, config) -> str:
+    return _with_policy(output, f"docs/{page.file.src_uri}")
+
+
+def on_post_template(output: str, template_name: str, config) -> str:
+    """Theme pages that are not built from docs/ (404.html) get the policy too."""
+    if template_name.endswith(".html") and "<head>" in output:
+        return _with_policy(output, template_name)
+    return output

@@ -70,15 +70,27 @@ def fences(text: str) -> list[Fence]:
     return out
 
 
-@lru_cache(maxsize=1)
-def mkdocs_config() -> dict:
+def load_mkdocs_yaml(text: str) -> dict:
+    """mkdocs.yml as plain data: `!ENV [NAME, default]` resolved as MkDocs does,
+    `!!python/name:` tags kept as their dotted names."""
+    import os  # noqa: PLC0415
+
     class Loader(yaml.SafeLoader):
         pass
 
-    # mkdocs.yml may use !!python/name tags (pymdownx emoji, superfences); keep them as strings
+    def env(loader, node):
+        names = loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else [loader.construct_scalar(node)]
+        *keys, default = names if len(names) > 1 else [*names, None]
+        return next((os.environ[k] for k in keys if k in os.environ), default)
+
+    Loader.add_constructor("!ENV", env)
     Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: suffix)
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    return yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=Loader)
+    return yaml.load(text, Loader=Loader)
+
+
+@lru_cache(maxsize=1)
+def mkdocs_config() -> dict:
+    return load_mkdocs_yaml((ROOT / "mkdocs.yml").read_text())
 
 
 def snippets_settings() -> dict:

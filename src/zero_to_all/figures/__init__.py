@@ -22,6 +22,7 @@ import contextvars
 import hashlib
 import importlib
 import io
+import os
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,9 +169,10 @@ def cached_svg(spec: FigureSpec) -> Path:
 
 
 def svg(spec: FigureSpec) -> bytes:
-    """The figure's SVG, from the cache when its sources are unchanged."""
+    """The figure's SVG, from the cache when its sources are unchanged
+    (ZTA_FIGURE_CACHE=off redraws it, e.g. to prove two builds are identical)."""
     cached = cached_svg(spec)
-    if cached.exists():
+    if cached.exists() and os.environ.get("ZTA_FIGURE_CACHE") != "off":
         return cached.read_bytes()
     data = render(spec)
     FIGURE_CACHE.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,24 @@ NODE_STAMP := node_modules/.package-lock.json
 WORKERS ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: setup serve build test update-outputs bench clean
+# root installs system packages directly, anyone else through sudo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser serve build test update-outputs bench clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
+
+## browser: the browser tests drive a system Chromium (never a downloaded one)
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium \
+	    || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }; \
+	else \
+	  echo "The browser tests need Chromium or Chrome on PATH (chromium, chromium-browser or google-chrome)."; \
+	  echo "Install it with your system's package manager, then run make test again."; exit 1; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +51,16 @@ build: setup
 	$(BIN)/mkdocs build --strict
 
 ## test: run every page's code, every snippet, the lint and the strict build
-test: setup
+test: setup browser
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 ## update-outputs: rewrite the `#>` lines of every snippet from a real run
 update-outputs: setup
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup tests/test_snippets.py --update-outputs $(PYTEST_ARGS)
+
+## bench: measure build and test times, page weight and memory; writes bench/results.md
+bench: setup browser
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf site .cache .pytest_cache

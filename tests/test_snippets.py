@@ -9,7 +9,7 @@ import pytest
 
 from zero_to_all import ROOT, SNIPPETS
 from zero_to_all.outputs import MalformedOutput, check, rewrite
-from zero_to_all.runs import CodeFailed, run_snippet
+from zero_to_all.runs import CodeFailed, record_verified, run_snippet
 
 ALL = sorted(SNIPPETS.rglob("*.py"))
 
@@ -19,7 +19,7 @@ def test_snippet(path: Path, update_outputs: bool):
     rel = path.relative_to(ROOT).as_posix()
     failure = None
     try:
-        _, log = run_snippet(path, fresh=True)
+        run, log = run_snippet(path, fresh=True)
     except CodeFailed as exc:
         failure = str(exc)
     if failure:
@@ -36,3 +36,4 @@ def test_snippet(path: Path, update_outputs: bool):
         pytest.fail(str(exc), pytrace=False)
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+    record_verified(run)  # the page's "last verified" stamp reads this

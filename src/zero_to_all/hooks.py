@@ -17,14 +17,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import posixpath
 import re
 import time
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Section
 
-from zero_to_all import ROOT
+from zero_to_all import CACHE, ROOT
 from zero_to_all import figures as fig
+from zero_to_all import notebooks as nbs
+
+NOTEBOOK_CACHE = CACHE / "notebooks"
 
 log = logging.getLogger("mkdocs.hooks.zero_to_all")
 
@@ -32,7 +39,7 @@ KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
 CSP_PLACEHOLDER = "__ZTA_CSP__"
 INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
-ALIGN_STYLE = re.compile(r'style="text-align: (left|right|center);?"')
+ALIGN_STYLE = re.compile(r'style="text-align:\s*(left|right|center);?"')
 _serving = False
 FIGURE_REF = re.compile(r"""(?:\(|src=["'])(?:\.\./)*figures/(?P<name>[^)"'\s#?]+)\.svg""")
 
@@ -55,6 +62,7 @@ def figures_shown(files: Files) -> dict[str, str]:
     return shown
 
 
+@event_priority(100)  # before mkdocs-jupyter turns the generated notebooks into pages
 def on_files(files: Files, config) -> Files:
     started = time.perf_counter()
     fig.load(reload=True)
@@ -77,7 +85,55 @@ def on_files(files: Files, config) -> Files:
         len(shown), drawn, len(shown) - drawn, time.perf_counter() - started,
     )
     _add_katex(files, config)
+    _add_notebooks(files, config)
     return files
+
+
+def _add_notebooks(files: Files, config) -> None:
+    """For every chapter page: notebooks/<page>.ipynb, rendered by mkdocs-jupyter
+    (links relative to its page), and downloads/<page>.ipynb (links to the
+    published site), both generated from the page and its snippet."""
+    started = time.perf_counter()
+    site_url = config["site_url"] or ""
+    repository = config["extra"].get("repository")
+    chapters = [p for p in files.documentation_pages() if nbs.is_chapter(p.src_uri) and p.src_uri.endswith(".md")]
+    for page in chapters:
+        chapter = nbs.Chapter(page.src_uri)
+        for variant, target in (("site", chapter.notebook), ("download", chapter.download)):
+            try:
+                nb = nbs.build(Path(page.abs_src_path), page.src_uri, variant, site_url, repository)
+            except Exception as exc:
+                raise PluginError(f"docs/{page.src_uri}: its notebook cannot be generated: {exc}") from exc
+            text = nbs.dumps(nb)
+            if variant == "site":
+                # mkdocs-jupyter reads notebooks from disk: keep them in the cache, never in docs/
+                cached = NOTEBOOK_CACHE / target
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                if not cached.exists() or cached.read_text() != text:
+                    cached.write_text(text)
+                # a File with a real src_dir: mkdocs-jupyter's wrapper needs one to find it
+                files.append(File(target, src_dir=str(NOTEBOOK_CACHE), dest_dir=config["site_dir"],
+                                  use_directory_urls=config["use_directory_urls"]))
+            else:
+                files.append(File.generated(config, target, content=text))
+    log.info("notebooks: %d generated (%.1f s)", len(chapters), time.perf_counter() - started)
+
+
+def on_nav(nav, config, files):
+    """A "Notebooks" section listing every chapter's rendered notebook, in chapter order."""
+    notebooks = {f.src_uri: f.page for f in files if f.src_uri.startswith("notebooks/") and f.page}
+    pages = [notebooks[nbs.Chapter(p.file.src_uri).notebook] for p in nav.pages
+             if nbs.Chapter(p.file.src_uri).notebook in notebooks]
+    if not pages:
+        return nav
+    section = Section("Notebooks", pages)
+    for page in pages:
+        page.parent = section
+    nav.items.append(section)
+    nav.pages.extend(pages)
+    for before, after in zip(nav.pages, nav.pages[1:]):
+        before.next_page, after.previous_page = after, before
+    return nav
 
 
 def _add_katex(files: Files, config) -> None:
@@ -100,9 +156,87 @@ def on_startup(command, dirty) -> None:
     _serving = command == "serve"
 
 
+def _colab_url(config, chapter: nbs.Chapter) -> str | None:
+    repository = config["extra"].get("repository", "")
+    m = re.match(r"https://github\.com/([^/]+/[^/]+?)/?$", repository)
+    if not m:
+        return None
+    branch = config["extra"].get("notebooks_branch", "notebooks")
+    return f"https://colab.research.google.com/github/{m.group(1)}/blob/{branch}/{chapter.stem}.ipynb"
+
+
+def _buttons(config, chapter: nbs.Chapter, here: str, view: str | None) -> str:
+    """Download / Colab / view buttons as HTML, with links relative to `here` (a site URL path)."""
+    def rel(target: str) -> str:
+        return posixpath.relpath(target, here.rstrip("/") or ".")
+
+    links = [f'<a class="md-button" href="{rel(chapter.download)}" download>Download notebook</a>']
+    colab = _colab_url(config, chapter)
+    if colab:
+        links.append(f'<a class="md-button" href="{colab}">Open in Colab</a>')
+    if view:
+        links.append(f'<a class="md-button" href="{rel(view)}/">{"View as notebook" if view.startswith("notebooks/") else "Back to the page"}</a>')
+    return f'<p class="zta-notebook-buttons">{" ".join(links)}</p>'
+
+
 def on_page_content(html: str, page, config, files) -> str:
-    """Table alignment as classes (see stylesheets/extra.css), not inline styles."""
-    return ALIGN_STYLE.sub(lambda m: f'class="zta-align-{m.group(1)}"', html)
+    """Table alignment as classes (see stylesheets/extra.css), not inline styles;
+    notebook buttons on chapter pages and on their rendered notebooks."""
+    html = ALIGN_STYLE.sub(lambda m: f'class="zta-align-{m.group(1)}"', html)
+    src = page.file.src_uri
+    if nbs.is_chapter(src) and src.endswith(".md"):
+        chapter = nbs.Chapter(src)
+        buttons = _buttons(config, chapter, page.url, chapter.notebook[: -len(".ipynb")])
+        html = re.sub(r"(</h1>)", r"\1" + buttons.replace("\\", "\\\\"), html, count=1)
+    if src.endswith(".md"):
+        html += _stamp(page, config)
+    elif src.startswith("notebooks/") and src.endswith(".ipynb"):
+        chapter = nbs.Chapter(src[len("notebooks/"): -len(".ipynb")] + ".md")
+        page.meta["search"] = {"exclude": True}  # its page is indexed already
+        html = _buttons(config, chapter, page.url, chapter.stem) + _clean_notebook_html(html)
+        html = ALIGN_STYLE.sub(lambda m: f'class="zta-align-{m.group(1)}"', html)
+    return html
+
+
+def _stamp(page, config) -> str:
+    """The page's 'last verified' line, from what the last test run recorded in
+    .cache/verified.json for the page's snippet (never invented)."""
+    from zero_to_all import runs  # noqa: PLC0415
+    from zero_to_all.pages import INCLUDE  # noqa: PLC0415
+
+    built = time.strftime("%Y-%m-%d")
+    snippets = sorted({m.group("target").split(":")[0] for m in map(INCLUDE.match, page.file.content_string.splitlines()) if m})
+    snippets = [s for s in snippets if s.endswith(".py")]
+    parts = []
+    records = runs.verified()
+    for snippet in snippets:
+        record = records.get(snippet)
+        source = ROOT / snippet
+        current = record and source.exists() and record["key"] == runs.source_key(source.read_text(), record["torch"])
+        if current:
+            parts.append(
+                f"<code>{snippet}</code> passed its tests on {record['date']} with PyTorch "
+                f"{record['torch']} and Python {record['python']}, running in "
+                + (f"{record['seconds']:.1f} s" if record["seconds"] >= 0.1 else "under 0.1 s") + " on a CPU"
+            )
+        else:
+            parts.append(f"<code>{snippet}</code>: not yet measured for its current code (run <code>make test</code>)")
+    code = "; ".join(parts) + ". " if parts else ""
+    return f'<aside class="zta-verified">{code}Page built {built}.</aside>'
+
+
+def _clean_notebook_html(html: str) -> str:
+    """mkdocs-jupyter's HTML made self-contained and CSP-clean: its 570 kB of inline
+    JupyterLab CSS, its MathJax and mermaid loaders (from a CDN) and its own copy
+    buttons are dropped; code cells take Material's highlighting and copy button,
+    and math is typeset by the site's KaTeX (javascripts/math.js)."""
+    html = re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S)
+    html = re.sub(r'<script[^>]*(type="(module|text/x-mathjax-config)"|src="")[^>]*>.*?</script>', "", html, flags=re.S)
+    html = re.sub(r"<script>\s*\(function \(global, factory\).*?</script>", "", html, flags=re.S)  # clipboard.js
+    html = re.sub(r"<script>\s*document.addEventListener\('clipboard-copy'.*?</script>", "", html, flags=re.S)
+    html = re.sub(r"<clipboard-copy\b.*?</clipboard-copy>", "", html, flags=re.S)
+    html = re.sub(r'<div class="clipboard-copy-txt"[^>]*>.*?</div>', "", html, flags=re.S)
+    return html.replace("highlight-ipynb", "highlight")
 
 
 def content_security_policy(html: str) -> str:

@@ -169,7 +169,9 @@ def page_blocks(page: Path, docs: Path = DOCS, base: Path = ROOT) -> list[PageBl
     a site of its own."""
     from pytest_codeblocks import extract_from_buffer  # noqa: PLC0415
 
-    source = page.read_text()
+    # shared markdown (docs/_partials/) is part of the page's source; its fences
+    # are named by the line of the page that includes them
+    source, page_line = with_partials(page.read_text(), base)
     rel = page.relative_to(docs).as_posix()
     raw_fences = [f for f in fences(source) if f.lang in RUN_LANGS]
     try:
@@ -204,7 +206,7 @@ def page_blocks(page: Path, docs: Path = DOCS, base: Path = ROOT) -> list[PageBl
             PageBlock(
                 page=rel,
                 index=len(blocks) + 1,
-                line=raw.line,
+                line=page_line[raw.line],
                 code=cb.code,
                 snippet=next(iter(snippet_files)) if len(snippet_files) == 1 else None,
                 sections=[t.split(":", 1)[1] for t in targets if ":" in t],
@@ -212,10 +214,31 @@ def page_blocks(page: Path, docs: Path = DOCS, base: Path = ROOT) -> list[PageBl
                 expected_output=cb.expected_output,
                 ignore_whitespace=cb.expected_output_ignore_whitespace,
                 continues=len(lines) > 1,
-                fence_lines=[by_line[ln].line for ln in lines if ln in by_line],
+                fence_lines=[page_line[by_line[ln].line] for ln in lines if ln in by_line],
             )
         )
     return blocks
+
+
+PARTIAL = re.compile(r"docs/_partials/[a-z0-9-]+\.md")
+
+
+def with_partials(text: str, base: Path = ROOT) -> tuple[str, dict[int, int]]:
+    """The page with its `--8<-- "docs/_partials/x.md"` includes expanded (indented
+    like the include line), and {line in that text: line in the page}."""
+    out: list[str] = []
+    origin: dict[int, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = INCLUDE.match(line)
+        if m and PARTIAL.fullmatch(m.group("target")):
+            indent = line[: len(line) - len(line.lstrip())]
+            for included in (base / m.group("target")).read_text().splitlines():
+                out.append(indent + included if included.strip() else "")
+                origin[len(out)] = number
+        else:
+            out.append(line)
+            origin[len(out)] = number
+    return "\n".join(out) + "\n", origin
 
 
 def _block_groups(expanded: str) -> list[list[int]]:
@@ -242,7 +265,8 @@ def _block_groups(expanded: str) -> list[list[int]]:
 
 
 def all_pages() -> list[Path]:
-    return sorted(DOCS.rglob("*.md"))
+    """The site's pages (docs/_partials/ holds markdown included into pages)."""
+    return sorted(p for p in DOCS.rglob("*.md") if "_partials" not in p.relative_to(DOCS).parts)
 
 
 def nav_pages() -> list[str]:

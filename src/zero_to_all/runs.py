@@ -32,6 +32,7 @@ from . import CACHE, ROOT, data_dir
 from .outputs import PrintLog, recording
 
 RUN_CACHE = CACHE / "runs"
+VERIFIED = CACHE / "verified.json"  # what the last test run measured, read by the build
 HARNESS_VERSION = "1"
 MAX_CACHED_VALUE = 16 * 1024 * 1024  # bytes, pickled
 
@@ -88,6 +89,14 @@ def _guarded_getaddrinfo(real_getaddrinfo):
         return real_getaddrinfo(host, *args, **kwargs)
 
     return getaddrinfo
+
+
+def guard_process() -> None:
+    """For a separate process running reader code (a notebook's kernel): no
+    network for the rest of its life, and warnings as errors, as in sandbox()."""
+    socket.socket.connect = _guarded_connect(socket.socket.connect)
+    socket.getaddrinfo = _guarded_getaddrinfo(socket.getaddrinfo)
+    filter_warnings_as_errors()
 
 
 def filter_warnings_as_errors() -> None:
@@ -183,11 +192,14 @@ def execute(code: str, filename: str, namespace: dict, log: PrintLog, where: str
         ) from exc
 
 
-def source_key(source: str) -> str:
-    import torch  # noqa: PLC0415 - the torch version is part of what a run depends on
+def source_key(source: str, torch_version: str | None = None) -> str:
+    """Identifies a run: the snippet's source, the torch and Python it ran with."""
+    if torch_version is None:
+        import torch  # noqa: PLC0415 - the torch version is part of what a run depends on
 
+        torch_version = torch.__version__
     h = hashlib.sha256()
-    for part in (HARNESS_VERSION, source, torch.__version__, platform.python_version()):
+    for part in (HARNESS_VERSION, source, torch_version, platform.python_version()):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()[:20]
@@ -320,3 +332,33 @@ def run_snippet(path: str | Path, fresh: bool = False) -> tuple[SnippetRun, Prin
         save(run)
         return run, log
 
+
+
+def record_verified(run: SnippetRun) -> None:
+    """Note in .cache/verified.json that this snippet passed its test, with what and how fast."""
+    import json  # noqa: PLC0415
+
+    from filelock import FileLock  # noqa: PLC0415
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(VERIFIED) + ".lock"):
+        data = json.loads(VERIFIED.read_text()) if VERIFIED.exists() else {}
+        data[run.path] = {
+            "key": run.key,
+            "seconds": round(run.seconds, 2),
+            "torch": run.torch_version,
+            "python": run.python_version,
+            "date": run.finished,
+        }
+        tmp = VERIFIED.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, VERIFIED)
+
+
+def verified() -> dict:
+    import json  # noqa: PLC0415
+
+    try:
+        return json.loads(VERIFIED.read_text())
+    except (OSError, ValueError):
+        return {}

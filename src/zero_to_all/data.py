@@ -1,0 +1,40 @@
+"""Fetch the datasets the course uses into one directory, for machines with a
+network (GitHub Actions); the tests then show it to the code as `data/` via
+ZTA_DATA_DIR. On machines without one, a prepared copy lives in ../shared/data.
+
+    python -m zero_to_all.data DEST
+
+Downloads go through the same calls the pages teach (torchvision's MNIST with
+its own checksums, download_url with an md5), so a file that arrives corrupted
+is rejected rather than used.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# file name -> (url, md5); the layout matches ../shared/data
+FILES = {
+    "diabetes.csv.gz": (
+        "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/master/data/diabetes.csv.gz",
+        "b7f372850118dfaf306e2f334e6a718f",
+    ),
+}
+
+
+def fetch(dest: Path) -> None:
+    from torchvision import datasets  # noqa: PLC0415
+    from torchvision.datasets.utils import download_url  # noqa: PLC0415
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for train in (True, False):
+        datasets.MNIST(root=str(dest), train=train, download=True)
+    for name, (url, md5) in FILES.items():
+        download_url(url, root=str(dest), filename=name, md5=md5)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    fetch(Path(sys.argv[1]))

@@ -1,0 +1,181 @@
+"""A Jupyter notebook for every chapter page, generated from the same sources.
+
+The page's prose becomes markdown cells and its python blocks (snippet sections
+expanded exactly as the site renders them) become code cells, in page order:
+no second copy of the code is kept anywhere. Material-only markdown is turned
+into plain markdown a notebook renders (admonitions and tabs become bold
+headings; collapsed solutions stay in order after their exercise).
+
+Two variants of each notebook are written:
+
+- `site` links figures and pages relative to the notebook's page on this site,
+  for mkdocs-jupyter to render under notebooks/;
+- `download` links them absolutely to the published site (site_url), for the
+  "Download notebook" and "Open in Colab" buttons.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .pages import FENCE, expand
+
+CONTAINER = re.compile(r'^(?P<indent>[ \t]*)(?P<kind>!!!|\?\?\?\+?|===)\s*(?P<rest>.*)$')
+LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
+PREFIXED = {"note", "tip", "warning", "danger", "info", "example", "question", "abstract", "bug"}
+INSTALL_CELL = """\
+# Running this notebook outside a course checkout (on Colab, or a fresh environment)?
+# Install what it needs first by removing the "# " in front of the next line:
+# %pip install torch torchvision numpy matplotlib
+"""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    page: str  # "basics/linear-model.md"
+
+    @property
+    def stem(self) -> str:
+        return self.page[: -len(".md")]
+
+    @property
+    def notebook(self) -> str:
+        """The rendered notebook's source path in the site ("notebooks/basics/linear-model.ipynb")."""
+        return f"notebooks/{self.stem}.ipynb"
+
+    @property
+    def download(self) -> str:
+        """The downloadable notebook's path in the site."""
+        return f"downloads/{self.stem}.ipynb"
+
+
+def is_chapter(page: str) -> bool:
+    """Chapter pages are the pages inside a part (not the home page, not a part's index)."""
+    return "/" in page and not page.endswith("index.md")
+
+
+def _rewrite_links(text: str, page: str, base_url: str | None, notebook: str) -> str:
+    """Point the page's relative links at the site: absolutely (base_url given)
+    or relative to where the notebook is rendered."""
+
+    def fix(m: re.Match) -> str:
+        target = m.group("target")
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", target):
+            return m.group(0)
+        path, _, anchor = target.partition("#")
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        if resolved.endswith(".md"):
+            resolved = resolved[: -len(".md")]
+            resolved = "" if resolved == "index" else resolved.removesuffix("/index") + "/"
+        if base_url is not None:
+            url = base_url.rstrip("/") + "/" + resolved
+        else:
+            # the rendered notebook page lives at notebooks/<stem>/ (directory URLs)
+            url = posixpath.relpath(resolved or ".", notebook[: -len(".ipynb")])
+            if resolved.endswith("/") or resolved == "":
+                url = url.rstrip("/") + "/"
+        return f"{m.group('bang')}[{m.group('text')}]({url}{'#' + anchor if anchor else ''}{m.group('title') or ''})"
+
+    return LINK.sub(fix, text)
+
+
+def _plain_markdown(lines: list[str]) -> list[str]:
+    """Material containers (`!!! tip "x"`, `??? success "x"`, `=== "x"`) as bold
+    lines, their bodies dedented so a notebook renders them."""
+    out: list[str] = []
+    stack: list[int] = []  # indentation of the open containers
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if line.strip():
+            while stack and indent <= stack[-1]:
+                stack.pop()
+        # strip 4 spaces for each open container
+        strip = 4 * len(stack)
+        if line.strip():
+            line = line[:indent - strip] + line[indent:] if indent >= strip else line.lstrip()
+        m = CONTAINER.match(line)
+        if m:
+            kind, rest = m.group("kind"), m.group("rest").strip()
+            title = re.search(r'"([^"]*)"', rest)
+            name = rest.split()[0] if rest and not rest.startswith('"') else ""
+            label = title.group(1) if title else name.capitalize()
+            if kind != "===" and name in PREFIXED and title and name.lower() not in label.lower():
+                label = f"{name.capitalize()}: {label}"
+            out.append(f"{m.group('indent')}**{label}**")
+            out.append("")
+            stack.append(indent)
+            continue
+        out.append(line)
+    return out
+
+
+def page_cells(markdown: str) -> list[tuple[str, str]]:
+    """[(kind, source)] of an expanded page: 'markdown' and 'code' cells in order."""
+    cells: list[tuple[str, str]] = []
+    prose: list[str] = []
+    lines = markdown.splitlines()
+    i = 0
+
+    def flush():
+        text = "\n".join(_plain_markdown(prose)).strip("\n")
+        if text.strip():
+            cells.append(("markdown", text))
+        prose.clear()
+
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m or not m.group("lang"):
+            if not re.match(r"\s*<!--\s*pytest", lines[i]):
+                prose.append(lines[i])
+            i += 1
+            continue
+        ticks, indent = m.group("ticks"), m.group("indent")
+        j = i + 1
+        while j < len(lines) and not (lines[j].strip().startswith(ticks) and not lines[j].strip().strip(ticks[0])):
+            j += 1
+        body = [ln[len(indent):] if ln.startswith(indent) else ln.lstrip() for ln in lines[i + 1 : j]]
+        if m.group("lang") == "python":
+            flush()
+            cells.append(("code", "\n".join(body).strip("\n")))
+        else:
+            prose.extend([f"{indent}{ticks}{m.group('lang')}", *[indent + b for b in body], f"{indent}{ticks}"])
+        i = j + 1
+    flush()
+    return cells
+
+
+def build(page_path: Path, page: str, variant: str, site_url: str, repository: str | None = None) -> nbformat.NotebookNode:
+    """The notebook of one chapter page. `variant` is 'site' or 'download'."""
+    chapter = Chapter(page)
+    markdown = expand(page_path.read_text())
+    markdown = _rewrite_links(markdown, page, site_url if variant == "download" else None, chapter.notebook)
+    page_url = site_url.rstrip("/") + "/" + chapter.stem + "/"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    intro = (
+        f"*This notebook is generated from the page [{chapter.stem}]({page_url}) of PyTorch Zero to All"
+        + (f" ([source]({repository}))" if repository else "")
+        + ". Run the cells from top to bottom; datasets download into `data/` next to the notebook.*"
+    )
+    cells = page_cells(markdown)
+    title, rest = (cells[0], cells[1:]) if cells and cells[0][0] == "markdown" else (None, cells)
+    if title:
+        nb.cells.append(nbformat.v4.new_markdown_cell(title[1]))
+    nb.cells.append(nbformat.v4.new_markdown_cell(intro))
+    nb.cells.append(nbformat.v4.new_code_cell(INSTALL_CELL.rstrip("\n")))
+    for kind, source in rest:
+        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        nb.cells.append(make(source))
+    for n, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{n}"  # stable ids: the same page gives the same bytes
+    return nb
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"

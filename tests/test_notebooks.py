@@ -1,0 +1,104 @@
+"""Every chapter's generated notebook runs top to bottom in a Jupyter kernel
+(nbclient), offline, with `data/` shown as for snippets; a failure names the
+notebook and the cell. Plus the properties a reader relies on: links that work
+outside the site, an install line that installs nothing by itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from zero_to_all import DOCS
+from zero_to_all.notebooks import INSTALL_CELL, Chapter, build, is_chapter
+from zero_to_all.pages import all_pages, mkdocs_config
+from zero_to_all.runs import new_workdir
+
+CHAPTERS = [p.relative_to(DOCS).as_posix() for p in all_pages() if is_chapter(p.relative_to(DOCS).as_posix())]
+SITE_URL = "https://example.org/zero-to-all/"
+
+
+def notebook(page: str, variant: str = "download") -> nbformat.NotebookNode:
+    return build(DOCS / page, page, variant, SITE_URL, "https://github.com/o/r")
+
+
+def execute(nb: nbformat.NotebookNode, name: str) -> None:
+    """Run every cell in a fresh kernel in a directory with data/; fail naming the cell."""
+    workdir = new_workdir()
+    threads = str(max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))
+    # before any cell: no network, warnings as errors (as for snippets)
+    setup = "from zero_to_all.runs import guard_process; guard_process()"
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(workdir)}},
+        extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps([setup])}"],
+    )
+    try:
+        client.execute(env={**os.environ, "OMP_NUM_THREADS": threads, "MPLBACKEND": "Agg"})
+    except CellExecutionError as exc:
+        index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                      and any(o.get("output_type") == "error" for o in c.get("outputs", []))), "?")
+        source = nb.cells[index].source if isinstance(index, int) else ""
+        message = f"notebook of {name}: cell {index} failed:\n{source[:800]}\n\n{str(exc)[-3000:]}"
+    else:
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.get("execution_count") for c in code_cells), f"{name}: a code cell did not run"
+        return
+    pytest.fail(message, pytrace=False)
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=[c[:-3] for c in CHAPTERS])
+def test_notebook_runs(page):
+    execute(notebook(page), f"docs/{page}")
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("import urllib.request\nurllib.request.urlopen('http://192.0.2.1/', timeout=5)", "network access blocked"),
+        ("import torch\ntorch.nn.MSELoss(size_average=False)", "size_average and reduce args will be deprecated"),
+        ("x = 1\nraise ValueError('broken cell')", "broken cell"),
+    ],
+)
+def test_notebook_failure_names_the_cell(code, error):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("a = 1"), nbformat.v4.new_code_cell(code)]
+    with pytest.raises(pytest.fail.Exception, match=rf"(?s)notebook of fixture: cell 2 failed:.*{re.escape(error)}"):
+        execute(nb, "fixture")
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=[c[:-3] for c in CHAPTERS])
+def test_notebook_is_the_page(page):
+    """Same code as the page, in page order; links absolute for downloads and
+    relative to the rendered notebook on the site; a commented install line first."""
+    from zero_to_all.pages import page_blocks
+
+    download, site = notebook(page, "download"), notebook(page, "site")
+    code = [c.source for c in download.cells if c.cell_type == "code"]
+    assert code[0] == INSTALL_CELL.rstrip("\n")
+    assert all(line.startswith("#") for line in code[0].splitlines()), "the install cell must install nothing by itself"
+    blocks = [b.code.strip("\n") for b in page_blocks(DOCS / page)]
+    assert code[1:] == blocks, f"docs/{page}: notebook code cells differ from the page's blocks"
+    for nb, variant in ((download, "download"), (site, "site")):
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            for target in re.findall(r"\]\(([^)\s]+)", cell.source):
+                if variant == "download":
+                    assert re.match(r"^(https?:|#)", target), f"{page}: relative link {target!r} breaks outside the site"
+                else:
+                    assert not target.endswith(".md"), f"{page}: link to a .md file {target!r}"
+
+
+def test_colab_url_from_the_repository_setting():
+    from zero_to_all.hooks import _colab_url
+
+    config = {"extra": mkdocs_config()["extra"]}
+    url = _colab_url(config, Chapter("basics/linear-model.md"))
+    repo = config["extra"]["repository"].removeprefix("https://github.com/")
+    assert url == f"https://colab.research.google.com/github/{repo}/blob/{config['extra']['notebooks_branch']}/basics/linear-model.ipynb"

@@ -12,6 +12,7 @@ import pytest
 from zero_to_all import DOCS, ROOT, SNIPPETS
 from zero_to_all.figures import load
 from zero_to_all.hooks import FIGURE_REF
+from zero_to_all.notebooks import is_chapter
 from zero_to_all.pages import FENCE, INCLUDE, NOT_A_LANG, RUN_LANGS, all_pages, fences, nav_pages, page_blocks
 
 PAGES = all_pages()  # docs/_partials/ are included into pages, not pages themselves
@@ -180,3 +181,40 @@ def test_fence_regex_sees_titles():
 def test_images_have_alt_text(page):
     empty = [n for n, line in enumerate(page.read_text().splitlines(), 1) if re.search(r"!\[\s*\]\(", line)]
     assert not empty, f"docs/{page.relative_to(DOCS).as_posix()}, lines {empty}: an image without alt text; say what the reader should see"
+
+
+CHAPTERS = [p for p in PAGES if is_chapter(p.relative_to(DOCS).as_posix())]
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=[p.relative_to(DOCS).as_posix() for p in CHAPTERS])
+def test_chapter_has_the_page_skeleton(page):
+    """A chapter: a title, a figure, a pitfall or tip, a Recap of 3-5 bullets, and
+    2-4 exercises whose solutions are tested snippet sections in collapsed boxes."""
+    rel = f"docs/{page.relative_to(DOCS).as_posix()}"
+    text = page.read_text()
+    problems = []
+    if not text.startswith("# "):
+        problems.append("it must start with a '# Title'")
+    if not FIGURE_REF.search(text):
+        problems.append("it shows no figure drawn at build time")
+    if not re.search(r"^\s*!!! (warning|tip|danger|note)\b", text, re.M):
+        problems.append("it has no pitfall or tip admonition (!!! warning / !!! tip)")
+    sections = re.split(r"^## ", text, flags=re.M)
+    recap = next((s for s in sections if s.startswith("Recap")), None)
+    exercises = next((s for s in sections if s.startswith("Exercises")), None)
+    if recap is None:
+        problems.append("it has no '## Recap'")
+    elif not 3 <= len(re.findall(r"^- ", recap, re.M)) <= 5:
+        problems.append("its Recap needs 3 to 5 bullets")
+    if exercises is None or sections[-1] is not exercises:
+        problems.append("it must end with '## Exercises'")
+    else:
+        items = re.split(r"^\d+\. ", exercises, flags=re.M)[1:]
+        if not 2 <= len(items) <= 4:
+            problems.append(f"it has {len(items)} exercises; write 2 to 4")
+        for n, item in enumerate(items, start=1):
+            if not re.search(r'^\s+\?\?\? success', item, re.M):
+                problems.append(f"exercise {n} has no collapsed '??? success' solution")
+            if not INCLUDE.search(item) and not re.search(r'--8<-- "snippets/', item):
+                problems.append(f"exercise {n}'s solution is not a tested snippet section")
+    assert not problems, f"{rel}: " + "; ".join(problems)

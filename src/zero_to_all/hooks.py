@@ -193,7 +193,7 @@ def on_page_content(html: str, page, config, files) -> str:
     elif src.startswith("notebooks/") and src.endswith(".ipynb"):
         chapter = nbs.Chapter(src[len("notebooks/"): -len(".ipynb")] + ".md")
         page.meta["search"] = {"exclude": True}  # its page is indexed already
-        html = _buttons(config, chapter, page.url, chapter.stem) + _clean_notebook_html(html)
+        html = _buttons(config, chapter, page.url, chapter.stem) + _match_toc_ids(_clean_notebook_html(html), page.toc)
         html = ALIGN_STYLE.sub(lambda m: f'class="zta-align-{m.group(1)}"', html)
     return html
 
@@ -223,6 +223,31 @@ def _stamp(page, config) -> str:
             parts.append(f"<code>{snippet}</code>: not yet measured for its current code (run <code>make test</code>)")
     code = "; ".join(parts) + ". " if parts else ""
     return f'<aside class="zta-verified">{code}Page built {built}.</aside>'
+
+
+def _match_toc_ids(html: str, toc) -> str:
+    """mkdocs-jupyter slugs the table of contents differently from the heading ids
+    nbconvert writes (headings with `code` in them differ), so the sidebar links
+    would miss. Give the headings, in order, the ids the table of contents uses."""
+    anchors: list[str] = []
+
+    def walk(items):
+        for item in items:
+            anchors.append(item.id)
+            walk(item.children)
+
+    walk(toc)
+    headings = list(re.finditer(r'<h([1-6]) id="([^"]*)"', html))
+    if len(headings) != len(anchors):
+        return html
+    out, last = [], 0
+    for m, anchor in zip(headings, anchors):
+        out.append(html[last:m.start()] + f'<h{m.group(1)} id="{anchor}"')
+        last = m.end()
+    out.append(html[last:])
+    html = "".join(out)
+    # the pilcrow links nbconvert puts in each heading point at the old ids
+    return re.sub(r'(<h([1-6]) id="([^"]*)"[^>]*>.*?)<a class="anchor-link" href="#[^"]*">', r'\1<a class="anchor-link" href="#\3">', html, flags=re.S)
 
 
 def _clean_notebook_html(html: str) -> str:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from zero_to_all import CACHE  # noqa: E402
-from zero_to_all.runs import RUN_CACHE, latest  # noqa: E402
+from zero_to_all.runs import latest  # noqa: E402
 from zero_to_all.sitecheck import browser_check, free_port  # noqa: E402
 
 PY = sys.executable

@@ -7,19 +7,16 @@ import os
 import pytest
 
 
-def _threads_per_worker() -> int:
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    return max(1, (os.cpu_count() or 1) // workers)
-
-
-# Before torch is imported anywhere: workers must not oversubscribe the cores.
-os.environ.setdefault("OMP_NUM_THREADS", str(_threads_per_worker()))
-os.environ.setdefault("MKL_NUM_THREADS", str(_threads_per_worker()))
+# One torch thread everywhere in the tests: xdist workers do not oversubscribe the
+# cores, and a trained model gives the same numbers whatever the worker count
+# (reductions in another thread order change the last digits).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import torch  # noqa: E402
 
-torch.set_num_threads(_threads_per_worker())
+torch.set_num_threads(1)
 
 
 def pytest_addoption(parser):

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from zero_to_all import ROOT
 from zero_to_all.figures import load, render
 
 @pytest.mark.xdist_group("build")

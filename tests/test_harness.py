@@ -10,15 +10,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 from zero_to_all import ROOT
 from zero_to_all.figures import FigureError, FigureSpec, render
 from zero_to_all.harness import BlockFailed, reset, run_block
 from zero_to_all.outputs import MalformedOutput, check, line_matches, rewrite
-from zero_to_all.pages import load_mkdocs_yaml, page_blocks
+from zero_to_all.pages import page_blocks
 from zero_to_all.runs import CodeFailed, run_snippet_fresh, sandbox
-from zero_to_all.sitecheck import mkdocs_build
+from zero_to_all.sitecheck import fixture_site, mkdocs_build
 
 
 LINEAR_MODEL = ROOT / "snippets/basics/linear_model.py"
@@ -28,25 +27,6 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip())
     return path
-
-
-def make_site(tmp: Path, pages: dict[str, str], snippets: dict[str, str]) -> Path:
-    """A small site using the real mkdocs.yml (theme, extensions, hooks) with its
-    own docs/ and snippets/. Returns its config file."""
-    config = load_mkdocs_yaml((ROOT / "mkdocs.yml").read_text())
-    config["docs_dir"] = str(tmp / "docs")
-    config["nav"] = list(pages)
-    config["hooks"] = [str(ROOT / h) for h in config["hooks"]]
-    config["watch"] = []
-    config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
-    for name, text in pages.items():
-        write(tmp / "docs" / name, text)
-    for name, text in snippets.items():
-        write(tmp / name, text)
-    for asset in ("javascripts/math.js", "stylesheets/extra.css"):
-        write(tmp / "docs" / asset, (ROOT / "docs" / asset).read_text())
-    (tmp / "mkdocs.yml").write_text(yaml.safe_dump(config))
-    return tmp / "mkdocs.yml"
 
 
 # --- outputs ----------------------------------------------------------------
@@ -242,7 +222,7 @@ def test_figure_that_raises_names_the_figure():
 
 @pytest.mark.xdist_group("build")
 def test_build_fails_on_a_renamed_section(tmp_path):
-    config = make_site(
+    config = fixture_site(
         tmp_path,
         pages={"index.md": '# Home\n\n```python title="snippets/s.py"\n--8<-- "snippets/s.py:old-name"\n```\n'},
         snippets={"snippets/s.py": "# --8<-- [start:new-name]\nx = 1\n# --8<-- [end:new-name]\n"},
@@ -258,7 +238,7 @@ def test_build_fails_on_a_renamed_section(tmp_path):
 
 @pytest.mark.xdist_group("build")
 def test_build_fails_on_an_unregistered_figure(tmp_path):
-    config = make_site(
+    config = fixture_site(
         tmp_path,
         pages={"index.md": "# Home\n\n![A curve](figures/linear-model/no-such-figure.svg)\n"},
         snippets={},

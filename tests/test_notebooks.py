@@ -30,7 +30,6 @@ def notebook(page: str, variant: str = "download") -> nbformat.NotebookNode:
 def execute(nb: nbformat.NotebookNode, name: str) -> None:
     """Run every cell in a fresh kernel in a directory with data/; fail naming the cell."""
     workdir = new_workdir()
-    threads = str(max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))
     # before any cell: no network, warnings as errors (as for snippets)
     setup = "from zero_to_all.runs import guard_process; guard_process()"
     client = NotebookClient(
@@ -38,7 +37,7 @@ def execute(nb: nbformat.NotebookNode, name: str) -> None:
         extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps([setup])}"],
     )
     try:
-        client.execute(env={**os.environ, "OMP_NUM_THREADS": threads, "MPLBACKEND": "Agg"})
+        client.execute(env={**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"})
     except CellExecutionError as exc:
         index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                       and any(o.get("output_type") == "error" for o in c.get("outputs", []))), "?")

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import filecmp
 import re
-import textwrap
-from pathlib import Path
 
 import pytest
-import yaml
 
 from zero_to_all import ROOT
 from zero_to_all.pages import load_mkdocs_yaml
-from zero_to_all.sitecheck import browser_check, free_port, link_check, mkdocs_build, pages_of
+from zero_to_all.sitecheck import browser_check, fixture_site, free_port, link_check, mkdocs_build, pages_of
 
 ARTIFACTS = ROOT / "site-screenshots"
 pytestmark = pytest.mark.xdist_group("build")
@@ -109,20 +106,8 @@ BROKEN_PAGES = {
 @pytest.fixture(scope="module")
 def broken_site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("broken")
-    config = load_mkdocs_yaml((ROOT / "mkdocs.yml").read_text())
     port = free_port()
-    config.update(
-        docs_dir=str(tmp / "docs"), nav=list(BROKEN_PAGES), watch=[],
-        hooks=[str(ROOT / h) for h in config["hooks"]], site_url=f"http://127.0.0.1:{port}/",
-    )
-    config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
-    for name, text in BROKEN_PAGES.items():
-        (tmp / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / "docs" / name).write_text(textwrap.dedent(text))
-    for asset in ("javascripts/math.js", "stylesheets/extra.css"):
-        (tmp / "docs" / asset).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / "docs" / asset).write_text((ROOT / "docs" / asset).read_text())
-    (tmp / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    fixture_site(tmp, BROKEN_PAGES, site_url=f"http://127.0.0.1:{port}/")
     result = mkdocs_build(tmp / "site", config=tmp / "mkdocs.yml", cwd=tmp)
     assert result.returncode == 0, result.stderr  # the build alone does not catch these
     return tmp / "site", port

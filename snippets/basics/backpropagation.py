@@ -220,4 +220,11 @@ with torch.no_grad():
 print(f"w2 = {w2.item():.3f}, w1 = {w1.item():.3f}, b = {b.item():.3f}, prediction for x = 4: {prediction.item():.3f}")
 #> w2 = 0.082, w1 = 1.634, b = 0.340, prediction for x = 4: 8.185
 assert abs(prediction.item() - 8) < 0.25 and abs(w2.item()) < 0.1
+
+features = torch.tensor([[x**2, x, 1.0] for x in x_data], dtype=torch.float64)  # inputs of w2, w1, b
+curvatures, directions = torch.linalg.eigh(2 / 3 * features.T @ features)  # Hessian of the mean loss
+flat = directions[:, 0] / directions[0, 0]  # the flattest direction, scaled to w2 = 1
+print(f"condition number {curvatures[-1] / curvatures[0]:.0f}, flat direction (w2, w1, b) = "
+      f"({flat[0]:.2f}, {flat[1]:.2f}, {flat[2]:.2f})")
+#> condition number 5030, flat direction (w2, w1, b) = (1.00, -4.13, 3.62)
 # --8<-- [end:exercise-quadratic]

@@ -131,10 +131,10 @@ assert abs(w - 2) < 1e-3 and abs(b - 1) < 1e-3
 # --8<-- [end:exercise-bias]
 
 # --8<-- [start:exercise-largest-lr]
-# Exercise 2: the largest stable learning rate is 2 / L with L = (2/N) * sum(x^2).
-L = 2 * sum(x * x for x in x_data) / len(x_data)
-print(f"L = {L:.3f}, so lr must stay below {2 / L:.4f}")
-#> L = 9.333, so lr must stay below 0.2143
+# Exercise 2: the largest stable learning rate is 2 / c, with the curvature c = (2/N) * sum(x^2).
+c = 2 * sum(x * x for x in x_data) / len(x_data)
+print(f"c = {c:.3f}, so lr must stay below {2 / c:.4f}")
+#> c = 9.333, so lr must stay below 0.2143
 for lr in (0.21, 0.22):
     w_end = train(lr, epochs=200)[-1]
     print(f"lr = {lr}: |w - 2| after 200 epochs = {abs(w_end - 2):.3g}")
@@ -156,9 +156,9 @@ def train_scaled(lr, epochs=50):
     return w
 
 
-print(f"lr = 0.05:  w = {train_scaled(0.05):.3g}")  # L is now 100x larger: it diverges
+print(f"lr = 0.05:  w = {train_scaled(0.05):.3g}")  # c is now 100x larger: it diverges
 #> lr = 0.05:  w = 7.64e+82
-print(f"lr = 0.002: w = {train_scaled(0.002):.4f}")  # below 2 / L = 0.00214
+print(f"lr = 0.002: w = {train_scaled(0.002):.4f}")  # below 2 / c = 0.00214
 #> lr = 0.002: w = 0.2006
 assert abs(train_scaled(0.002) - 0.2) < 1e-3
 # --8<-- [end:exercise-scaling]

@@ -295,6 +295,7 @@ assert torch.allclose(ours, theirs, rtol=1e-10, atol=1e-12)
 print(f"after 60 steps: momentum f = {quadratic(paths['quadratic']['momentum'][-1]):.1e}, "
       f"Nesterov f = {quadratic(ours[-1]):.1e}")
 #> after 60 steps: momentum f = 7.0e-03, Nesterov f = 1.6e-04
+assert quadratic(ours[-1]) < quadratic(paths["quadratic"]["momentum"][-1])
 # --8<-- [end:exercise-nesterov]
 
 # --8<-- [start:exercise-warmup]

@@ -112,8 +112,9 @@ def run_block(block: PageBlock, page_blocks: list[PageBlock]) -> None:
                 f"{block.filename}: not run, because block {earlier.index} (line "
                 f"{earlier.line}) it continues failed:\n{chain.done[earlier.index]}"
             )
-    failure = _execute_block(block, chain, _expects_exception(block))
-    chain.done[block.index] = failure
+    if block.index not in chain.done:  # (a later block's test may have run it already)
+        chain.done[block.index] = _execute_block(block, chain, _expects_exception(block))
+    failure = chain.done[block.index]
     if failure:
         raise BlockFailed(failure)
     last = block.index == max(b.index for b in same)

@@ -153,7 +153,6 @@ def build(page_path: Path, page: str, variant: str, site_url: str, repository: s
     """The notebook of one chapter page. `variant` is 'site' or 'download'."""
     chapter = Chapter(page)
     markdown = expand(page_path.read_text())
-    markdown = _rewrite_links(markdown, page, site_url if variant == "download" else None, chapter.notebook)
     page_url = site_url.rstrip("/") + "/" + chapter.stem + "/"
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -166,12 +165,16 @@ def build(page_path: Path, page: str, variant: str, site_url: str, repository: s
     cells = page_cells(markdown)
     title, rest = (cells[0], cells[1:]) if cells and cells[0][0] == "markdown" else (None, cells)
     if title:
-        nb.cells.append(nbformat.v4.new_markdown_cell(title[1]))
+        base = site_url if variant == "download" else None
+        nb.cells.append(nbformat.v4.new_markdown_cell(_rewrite_links(title[1], page, base, chapter.notebook)))
     nb.cells.append(nbformat.v4.new_markdown_cell(intro))
     nb.cells.append(nbformat.v4.new_code_cell(INSTALL_CELL.rstrip("\n")))
     for kind, source in rest:
-        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
-        nb.cells.append(make(source))
+        if kind == "code":
+            nb.cells.append(nbformat.v4.new_code_cell(source))
+        else:
+            base = site_url if variant == "download" else None
+            nb.cells.append(nbformat.v4.new_markdown_cell(_rewrite_links(source, page, base, chapter.notebook)))
     for n, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{n}"  # stable ids: the same page gives the same bytes
     return nb

@@ -133,6 +133,8 @@ def sandbox(workdir: Path | None = None):
         else None
     )
     os.chdir(workdir)
+    if torch is not None:
+        torch.set_num_threads(1)  # the same numbers as the tests, on any machine
     socket.socket.connect = _guarded_connect(real_connect)
     socket.getaddrinfo = _guarded_getaddrinfo(real_getaddrinfo)
     try:
@@ -211,31 +213,36 @@ class SnippetRun:
     key: str
     seconds: float
     values: dict = field(default_factory=dict)  # plain values the snippet defined
+    dropped: dict = field(default_factory=dict)  # name -> why it was not kept
     events: list = field(default_factory=list)  # (filename, line, text) of each print
     torch_version: str = ""
     python_version: str = ""
     finished: str = ""  # ISO date of the run
 
 
-def _plain_values(namespace: dict) -> dict:
+def _plain_values(namespace: dict) -> tuple[dict, dict]:
+    """(kept, dropped): the plain values a snippet defined, and why others were not kept."""
     import numpy as np  # noqa: PLC0415
     import torch  # noqa: PLC0415
 
-    kept = {}
+    kept, dropped = {}, {}
     for name, value in namespace.items():
         if name.startswith("_") or not isinstance(
             value, (int, float, bool, str, list, tuple, dict, np.ndarray, np.generic, torch.Tensor)
         ):
             continue
         if isinstance(value, torch.Tensor):
-            value = value.detach().cpu()
+            value = value.detach().cpu().clone()  # a view would pickle its whole storage
         try:
             blob = pickle.dumps(value)
-        except Exception:  # noqa: BLE001 - unpicklable values are simply not kept
+        except Exception as exc:  # noqa: BLE001 - unpicklable values are not kept
+            dropped[name] = f"cannot be pickled ({type(exc).__name__})"
             continue
         if len(blob) <= MAX_CACHED_VALUE:
             kept[name] = value
-    return kept
+        else:
+            dropped[name] = f"{len(blob) / 2**20:.0f} MB, over the {MAX_CACHED_VALUE // 2**20} MB kept per value"
+    return kept, dropped
 
 
 def snippet_path(path: str | Path) -> Path:
@@ -256,11 +263,13 @@ def run_snippet_fresh(path: str | Path, where: str | None = None) -> tuple[Snipp
     seconds = time.perf_counter() - start
     import torch  # noqa: PLC0415
 
+    values, dropped = _plain_values(namespace)
     run = SnippetRun(
         path=rel,
         key=source_key(source),
         seconds=seconds,
-        values=_plain_values(namespace),
+        values=values,
+        dropped=dropped,
         events=log.events,
         torch_version=torch.__version__,
         python_version=platform.python_version(),

@@ -39,6 +39,34 @@ def mkdocs_build(site_dir: Path, config: Path | None = None, cwd: Path | None = 
     )
 
 
+def fixture_site(tmp: Path, pages: dict[str, str], snippets: dict[str, str] | None = None,
+                 site_url: str | None = None) -> Path:
+    """A small site in `tmp` using the real mkdocs.yml (theme, extensions, hooks,
+    assets) with its own pages and snippets, for tests that prove a check fails.
+    Returns its config file."""
+    import textwrap  # noqa: PLC0415
+
+    import yaml  # noqa: PLC0415
+
+    from . import ROOT  # noqa: PLC0415
+    from .pages import load_mkdocs_yaml  # noqa: PLC0415
+
+    config = load_mkdocs_yaml((ROOT / "mkdocs.yml").read_text())
+    config.update(docs_dir=str(tmp / "docs"), nav=list(pages), watch=[],
+                  hooks=[str(ROOT / h) for h in config["hooks"]])
+    config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
+    if site_url:
+        config["site_url"] = site_url
+    files = {f"docs/{name}": text for name, text in pages.items()} | (snippets or {})
+    for asset in ("javascripts/math.js", "stylesheets/extra.css"):
+        files[f"docs/{asset}"] = (ROOT / "docs" / asset).read_text()
+    for name, text in files.items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_text(textwrap.dedent(text).lstrip())
+    (tmp / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    return tmp / "mkdocs.yml"
+
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -113,7 +113,23 @@ def snippet(path: str) -> dict:
     from ..runs import run_snippet  # noqa: PLC0415 - imports torch, only when needed
 
     run, _ = run_snippet(path)
-    return run.values
+    return SnippetValues(path, run.values, getattr(run, "dropped", {}))
+
+
+class SnippetValues(dict):
+    """A snippet's values; a missing name says why it is missing."""
+
+    def __init__(self, path: str, values: dict, dropped: dict):
+        super().__init__(values)
+        self.path, self.dropped = path, dropped
+
+    def __missing__(self, name):
+        why = self.dropped.get(name)
+        raise KeyError(
+            f"{name!r} from {self.path}: "
+            + (f"not kept from its run: {why}; keep a smaller value (a slice, .clone(), a list)"
+               if why else "the snippet defines no plain value (number, list, dict, array, tensor) of that name at its end")
+        )
 
 
 def cache_key(spec: FigureSpec) -> str:

@@ -196,10 +196,11 @@ def execute(code: str, filename: str, namespace: dict, log: PrintLog, where: str
 
 def source_key(source: str, torch_version: str | None = None) -> str:
     """Identifies a run: the snippet's source, the torch and Python it ran with."""
-    if torch_version is None:
-        import torch  # noqa: PLC0415 - the torch version is part of what a run depends on
+    if torch_version is None:  # without importing torch (seconds) when it is not loaded yet
+        from importlib.metadata import version  # noqa: PLC0415
 
-        torch_version = torch.__version__
+        torch = sys.modules.get("torch")
+        torch_version = torch.__version__ if torch else version("torch")
     h = hashlib.sha256()
     for part in (HARNESS_VERSION, source, torch_version, platform.python_version()):
         h.update(part.encode())
@@ -371,3 +372,18 @@ def verified() -> dict:
         return json.loads(VERIFIED.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def ensure_run(path: str) -> str:
+    """Make sure the snippet's current source has a cached run (for a process pool).
+
+    The pool's processes are spawned, and a spawned process makes "spawn" its own
+    default too; reader code here gets Linux's default, fork, as under
+    `python snippet.py` (a DataLoader with workers needs it: its classes live in
+    the snippet, which is not this process's __main__)."""
+    import multiprocessing  # noqa: PLC0415
+
+    if sys.platform.startswith("linux"):
+        multiprocessing.set_start_method("fork", force=True)
+    run_snippet(path)
+    return path

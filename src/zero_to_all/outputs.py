@@ -174,6 +174,17 @@ def _diff(expected: list[str], actual: list[str]) -> str:
     )
 
 
+def _blocks_and_printed(source: str, filename: str, log: PrintLog, where: str):
+    """(statement spans, {line above: its `#>` block}, {line above: what was printed there})."""
+    spans = _statement_ends(source)
+    blocks = {b.after: b for b in parse_blocks(source, where)}
+    printed: dict[int, str] = {}
+    for line, text in log.text_at(filename).items():
+        target = print_target(spans, line)
+        printed[target] = printed.get(target, "") + text
+    return spans, blocks, printed
+
+
 def check(source: str, filename: str, log: PrintLog, where: str, complete: bool = True) -> list[str]:
     """Compare the `#>` blocks of `source` with what its prints wrote.
 
@@ -182,12 +193,7 @@ def check(source: str, filename: str, log: PrintLog, where: str, complete: bool 
     Returns a list of problems, each naming `where` and the line.
     """
     problems: list[str] = []
-    spans = _statement_ends(source)
-    blocks = {b.after: b for b in parse_blocks(source, where)}
-    printed: dict[int, str] = {}
-    for line, text in log.text_at(filename).items():
-        target = print_target(spans, line)
-        printed[target] = printed.get(target, "") + text
+    _, blocks, printed = _blocks_and_printed(source, filename, log, where)
     fix = "Fix the code, or if the new output is right run `make update-outputs`."
     for target in sorted(set(blocks) | set(printed)):
         block = blocks.get(target)
@@ -230,12 +236,7 @@ def rewrite(source: str, filename: str, log: PrintLog) -> str:
     """`source` with every `#>` block replaced by what its print wrote in `log`;
     blocks for prints that printed nothing are removed, missing ones added."""
     lines = source.splitlines()
-    spans = _statement_ends(source)
-    blocks = {b.after: b for b in parse_blocks(source, filename)}
-    printed: dict[int, str] = {}
-    for line, text in log.text_at(filename).items():
-        target = print_target(spans, line)
-        printed[target] = printed.get(target, "") + text
+    spans, blocks, printed = _blocks_and_printed(source, filename, log, filename)
     # edit from the bottom up so line numbers above stay valid
     for target in sorted(set(blocks) | set(printed), reverse=True):
         block = blocks.get(target)

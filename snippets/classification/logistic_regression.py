@@ -42,14 +42,14 @@ class LogisticRegression(nn.Module):
 
 torch.manual_seed(0)
 model = LogisticRegression()
-criterion = nn.BCELoss()  # mean binary cross-entropy over the batch
+loss_fn = nn.BCELoss()  # mean binary cross-entropy over the batch
 optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 # --8<-- [end:model]
 
 # --8<-- [start:train]
 for epoch in range(1, 1001):
     y_hat = model(x_data)
-    loss = criterion(y_hat, y_data)
+    loss = loss_fn(y_hat, y_data)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -90,7 +90,7 @@ torch.manual_seed(0)
 noisy_model = LogisticRegression()
 optimizer = torch.optim.SGD(noisy_model.parameters(), lr=1.0)
 for epoch in range(1000):
-    loss = criterion(noisy_model(x_noisy), y_noisy)
+    loss = loss_fn(noisy_model(x_noisy), y_noisy)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -168,9 +168,9 @@ assert torch.allclose(bce_with_logits(z, y), nn.BCEWithLogitsLoss()(z, y), rtol=
 torch.manual_seed(0)
 logit_model = nn.Linear(1, 1)  # outputs z; no sigmoid inside the model
 optimizer = torch.optim.SGD(logit_model.parameters(), lr=1.0)
-criterion = nn.BCEWithLogitsLoss()
+loss_fn = nn.BCEWithLogitsLoss()
 for epoch in range(1000):
-    loss = criterion(logit_model(x_noisy), y_noisy)
+    loss = loss_fn(logit_model(x_noisy), y_noisy)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()

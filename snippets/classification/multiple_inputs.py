@@ -90,16 +90,16 @@ def accuracy(model, x, y):
 def train(model, epochs=300, lr=0.02):
     """Full-batch Adam on the training set; returns the train and test loss per epoch."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    criterion = nn.BCEWithLogitsLoss()
+    loss_fn = nn.BCEWithLogitsLoss()
     train_losses, test_losses = [], []
     for epoch in range(epochs):
-        loss = criterion(model(x_train), y_train)
+        loss = loss_fn(model(x_train), y_train)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         train_losses.append(loss.item())
         with torch.no_grad():
-            test_losses.append(criterion(model(x_test), y_test).item())
+            test_losses.append(loss_fn(model(x_test), y_test).item())
     return train_losses, test_losses
 
 

@@ -64,8 +64,8 @@ Y_pred2 = torch.tensor([[0.8, 0.2, 0.3],  # class 0 highest: wrong
                         [0.2, 0.3, 0.5],  # class 2: wrong
                         [0.2, 0.2, 0.5]])  # class 2: wrong
 
-criterion = nn.CrossEntropyLoss()
-loss1, loss2 = criterion(Y_pred1, Y), criterion(Y_pred2, Y)
+loss_fn = nn.CrossEntropyLoss()
+loss1, loss2 = loss_fn(Y_pred1, Y), loss_fn(Y_pred2, Y)
 print(f"good logits: loss = {loss1.item():.4f}, predicted {Y_pred1.argmax(dim=1).tolist()}")
 #> good logits: loss = 0.4966, predicted [2, 0, 1]
 print(f"bad logits:  loss = {loss2.item():.4f}, predicted {Y_pred2.argmax(dim=1).tolist()}")
@@ -82,19 +82,19 @@ probs_bad = torch.softmax(Y_pred2, dim=1)
 
 # --8<-- [start:targets]
 one_hot = F.one_hot(Y, num_classes=3).float()  # (N, C) float: a probability per class
-print(f"one-hot targets: loss = {criterion(Y_pred1, one_hot).item():.4f}")
+print(f"one-hot targets: loss = {loss_fn(Y_pred1, one_hot).item():.4f}")
 #> one-hot targets: loss = 0.4966
-assert torch.allclose(criterion(Y_pred1, one_hot), loss1)
+assert torch.allclose(loss_fn(Y_pred1, one_hot), loss1)
 
 smoothed = one_hot * 0.9 + 0.1 / 3  # 0.9333 for the true class, 0.0333 for the others
 smooth_loss = nn.CrossEntropyLoss(label_smoothing=0.1)(Y_pred1, Y)
-print(f"soft targets {criterion(Y_pred1, smoothed):.4f}, label_smoothing=0.1 {smooth_loss:.4f}")
+print(f"soft targets {loss_fn(Y_pred1, smoothed):.4f}, label_smoothing=0.1 {smooth_loss:.4f}")
 #> soft targets 0.5777, label_smoothing=0.1 0.5777
-assert torch.allclose(criterion(Y_pred1, smoothed), smooth_loss)
+assert torch.allclose(loss_fn(Y_pred1, smoothed), smooth_loss)
 
 for wrong in (Y.view(-1, 1), one_hot.long()):  # a column of indices; one-hot as integers
     try:
-        criterion(Y_pred1, wrong)
+        loss_fn(Y_pred1, wrong)
     except RuntimeError as err:
         print(err)
         #> 0D or 1D target tensor expected, multi-target not supported
@@ -102,11 +102,11 @@ for wrong in (Y.view(-1, 1), one_hot.long()):  # a column of indices; one-hot as
 # --8<-- [end:targets]
 
 # --8<-- [start:double-softmax]
-twice = criterion(torch.softmax(Y_pred1, dim=1), Y)  # the loss applies softmax again
+twice = loss_fn(torch.softmax(Y_pred1, dim=1), Y)  # the loss applies softmax again
 print(f"softmax before CrossEntropyLoss: {twice.item():.4f} instead of {loss1.item():.4f}")
 #> softmax before CrossEntropyLoss: 0.8382 instead of 0.4966
 perfect = F.one_hot(Y, num_classes=3).float()  # the best probabilities possible
-print(f"even perfect probabilities as logits: {criterion(perfect, Y).item():.4f}")
+print(f"even perfect probabilities as logits: {loss_fn(perfect, Y).item():.4f}")
 #> even perfect probabilities as logits: 0.5514
 # --8<-- [end:double-softmax]
 

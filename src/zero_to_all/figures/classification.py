@@ -427,6 +427,6 @@ def numpy_loss():
     fig = Figure(figsize=(6.4, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.plot(np.arange(len(losses)), losses, color=PALETTE[0])
-    ax.set(xlabel="epoch (one full-batch update)", ylabel=r"$L_{\mathcal{S}}$ (with the L2 term)",
+    ax.set(xlabel="epoch (one full-batch update)", ylabel=r"$\mathcal{L}$ (with the L2 term)",
            ylim=(0, None), title="two-layer MLP in NumPy, hand-written backprop")
     return fig

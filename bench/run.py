@@ -34,6 +34,7 @@ from zero_to_all.sitecheck import browser_check, free_port  # noqa: E402
 
 PY = sys.executable
 FIGURE_MODULE = ROOT / "src/zero_to_all/figures/basics.py"
+FIGURE_FUNCTION = "def cost_vs_w():"  # the figure the "one figure edited" rebuild touches
 
 _MEASURE = """
 import resource, subprocess, sys, time, json
@@ -97,14 +98,15 @@ def main() -> None:
         # 3. warm
         warm = build(work / "warm")
         rows.append(("warm rebuild (nothing changed)", f"{warm['seconds']:.1f} s", "≤ 10 s"))
-        # 4. one figure module edited
+        # 4. one figure's source edited
         original = FIGURE_MODULE.read_text()
+        assert FIGURE_FUNCTION in original
         try:
-            FIGURE_MODULE.write_text(original + "\n# bench: touched\n")
+            FIGURE_MODULE.write_text(original.replace(FIGURE_FUNCTION, FIGURE_FUNCTION + "\n    # bench: touched", 1))
             touched = build(work / "touched")
         finally:
             FIGURE_MODULE.write_text(original)
-        rows.append((f"rebuild after editing {FIGURE_MODULE.relative_to(ROOT)}", f"{touched['seconds']:.1f} s", "≤ 10 s"))
+        rows.append(("rebuild after editing one figure's function", f"{touched['seconds']:.1f} s", "≤ 10 s (warm)"))
         peak = max(r["peak_mb"] for r in (cold, semi, warm, touched))
         rows.append(("peak memory of a build (max RSS)", f"{peak:.0f} MB", "—"))
 
@@ -120,7 +122,8 @@ def main() -> None:
             if run:
                 runs.append((run.seconds, run.path))
         for seconds, path in sorted(runs, reverse=True)[:10]:
-            rows.append((f"snippet {path}", f"{seconds:.1f} s", "≤ 90 s (MNIST), ≤ 10 s (others)"))
+            budget = "≤ 90 s (trains on MNIST)" if "datasets.MNIST(" in (ROOT / path).read_text() else "≤ 10 s"
+            rows.append((f"snippet {path} (in the suite, one thread)", f"{seconds:.2f} s", budget))
 
         # 7. page weight, as a first visit transfers it (fresh browser context per page)
         port = free_port()

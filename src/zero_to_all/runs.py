@@ -194,13 +194,24 @@ def execute(code: str, filename: str, namespace: dict, log: PrintLog, where: str
         ) from exc
 
 
+def installed_torch_version() -> str:
+    """torch.__version__ ("2.14.1+cu130"), read without importing torch (seconds)
+    when it is not loaded yet; package metadata would drop the "+cu130"."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return torch.__version__
+    import importlib.util  # noqa: PLC0415
+    import re  # noqa: PLC0415
+
+    spec = importlib.util.find_spec("torch")
+    text = (Path(spec.origin).parent / "version.py").read_text()
+    return re.search(r"__version__\s*=\s*['\"]([^'\"]+)", text).group(1)
+
+
 def source_key(source: str, torch_version: str | None = None) -> str:
     """Identifies a run: the snippet's source, the torch and Python it ran with."""
-    if torch_version is None:  # without importing torch (seconds) when it is not loaded yet
-        from importlib.metadata import version  # noqa: PLC0415
-
-        torch = sys.modules.get("torch")
-        torch_version = torch.__version__ if torch else version("torch")
+    if torch_version is None:
+        torch_version = installed_torch_version()
     h = hashlib.sha256()
     for part in (HARNESS_VERSION, source, torch_version, platform.python_version()):
         h.update(part.encode())

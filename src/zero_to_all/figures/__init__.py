@@ -132,12 +132,30 @@ class SnippetValues(dict):
         )
 
 
+def _own_source(spec: FigureSpec) -> str:
+    """The figure's module without the other figure functions: editing one figure
+    redraws that figure only; editing a shared helper or constant redraws all."""
+    import ast  # noqa: PLC0415
+
+    source = spec.source_file.read_text()
+    lines = source.splitlines()
+    for node in ast.parse(source).body:
+        if (
+            isinstance(node, ast.FunctionDef)
+            and node.name != spec.func.__name__
+            and any(isinstance(d, ast.Call) and getattr(d.func, "id", "") == "figure" for d in node.decorator_list)
+        ):
+            start = min(d.lineno for d in node.decorator_list)
+            lines[start - 1 : node.end_lineno] = [None] * (node.end_lineno - start + 1)
+    return "\n".join(line for line in lines if line is not None)
+
+
 def cache_key(spec: FigureSpec) -> str:
     import matplotlib  # noqa: PLC0415
 
     h = hashlib.sha256()
     h.update(Path(__file__).read_bytes())
-    h.update(spec.source_file.read_bytes())
+    h.update(_own_source(spec).encode())
     for path in spec.uses:
         h.update((ROOT / path).read_bytes())
     h.update(spec.name.encode())

@@ -122,7 +122,7 @@ def main() -> None:
             if run:
                 runs.append((run.seconds, run.path))
         for seconds, path in sorted(runs, reverse=True)[:10]:
-            budget = "≤ 90 s (trains on MNIST)" if "datasets.MNIST(" in (ROOT / path).read_text() else "≤ 10 s"
+            budget = "≤ 90 s (uses MNIST)" if "datasets.MNIST(" in (ROOT / path).read_text() else "≤ 10 s"
             rows.append((f"snippet {path} (in the suite, one thread)", f"{seconds:.2f} s", budget))
 
         # 7. page weight, as a first visit transfers it (fresh browser context per page)

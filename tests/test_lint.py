@@ -13,9 +13,9 @@ from zero_to_all import DOCS, ROOT, SNIPPETS
 from zero_to_all.figures import load
 from zero_to_all.hooks import FIGURE_REF
 from zero_to_all.notebooks import is_chapter
-from zero_to_all.pages import FENCE, INCLUDE, NOT_A_LANG, RUN_LANGS, all_pages, fences, nav_pages, page_blocks
+from zero_to_all.pages import FENCE, INCLUDE, NOT_A_LANG, PARTIAL, RUN_LANGS, all_pages, fences, nav_pages, page_blocks
 
-PAGES = all_pages()  # docs/_partials/ are included into pages, not pages themselves
+PAGES = all_pages()
 SNIPPET_FILES = sorted(SNIPPETS.rglob("*.py"))
 SECTION = re.compile(r"#\s*-{1,}8<-{1,}\s*\[(start|end):([^\]]*)\]")
 PAGE_IDS = [p.relative_to(DOCS).as_posix() for p in PAGES]
@@ -77,10 +77,10 @@ def test_includes_are_sections_shown_under_their_title(page):
     for number, line in enumerate(page.read_text().splitlines(), start=1):
         m = INCLUDE.match(line)
         if m and not any(number in range(f.line, f.line + len(f.body) + 1) for f in fences(page.read_text())):
-            if not re.fullmatch(r"docs/_partials/[a-z0-9-]+\.md", m.group("target")):
+            if not PARTIAL.fullmatch(m.group("target")):
                 problems.append(
                     f"docs/{rel}, line {number}: outside a code fence, include only shared "
-                    "markdown from docs/_partials/ (code comes from snippets/ inside a python fence)"
+                    "markdown from partials/ (code comes from snippets/ inside a python fence)"
                 )
     assert not problems, "\n".join(problems)
 

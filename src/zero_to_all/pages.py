@@ -169,7 +169,7 @@ def page_blocks(page: Path, docs: Path = DOCS, base: Path = ROOT) -> list[PageBl
     a site of its own."""
     from pytest_codeblocks import extract_from_buffer  # noqa: PLC0415
 
-    # shared markdown (docs/_partials/) is part of the page's source; its fences
+    # shared markdown (partials/) is part of the page's source; its fences
     # are named by the line of the page that includes them
     source, page_line = with_partials(page.read_text(), base)
     rel = page.relative_to(docs).as_posix()
@@ -220,11 +220,11 @@ def page_blocks(page: Path, docs: Path = DOCS, base: Path = ROOT) -> list[PageBl
     return blocks
 
 
-PARTIAL = re.compile(r"docs/_partials/[a-z0-9-]+\.md")
+PARTIAL = re.compile(r"partials/[a-z0-9-]+\.md")
 
 
 def with_partials(text: str, base: Path = ROOT) -> tuple[str, dict[int, int]]:
-    """The page with its `--8<-- "docs/_partials/x.md"` includes expanded (indented
+    """The page with its `--8<-- "partials/x.md"` includes expanded (indented
     like the include line), and {line in that text: line in the page}."""
     out: list[str] = []
     origin: dict[int, int] = {}
@@ -265,8 +265,7 @@ def _block_groups(expanded: str) -> list[list[int]]:
 
 
 def all_pages() -> list[Path]:
-    """The site's pages (docs/_partials/ holds markdown included into pages)."""
-    return sorted(p for p in DOCS.rglob("*.md") if "_partials" not in p.relative_to(DOCS).parts)
+    return sorted(DOCS.rglob("*.md"))
 
 
 def nav_pages() -> list[str]:

@@ -90,12 +90,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):
         path = self.translate_path(self.path)
         if os.path.isdir(path):
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to the directory URL
             path = os.path.join(path, "index.html")
         if (
             "gzip" not in self.headers.get("Accept-Encoding", "")
             or not path.endswith(self.COMPRESS)
             or not os.path.isfile(path)
-            or self.path.endswith("/") is False and os.path.isdir(self.translate_path(self.path))
         ):
             return super().send_head()
         import gzip  # noqa: PLC0415

@@ -44,6 +44,13 @@ print(f"{sum(p.numel() for p in compact_cnn().parameters()):,} parameters")
 #> 29,434 parameters
 # --8<-- [end:model]
 
+# --8<-- [start:memory-format]
+h = torch.zeros(256, 16, 28, 28)  # the output of the first conv for a batch: (N, C, H, W)
+print(f"contiguous (NCHW) strides {h.stride()}, "
+      f"channels_last (NHWC) strides {h.contiguous(memory_format=torch.channels_last).stride()}")
+#> contiguous (NCHW) strides (12544, 784, 28, 1), channels_last (NHWC) strides (12544, 1, 448, 16)
+# --8<-- [end:memory-format]
+
 # --8<-- [start:timing]
 import time
 from torch.utils.data import DataLoader
@@ -133,19 +140,6 @@ print(f"test accuracy {accuracy:.2%} after one epoch, {seconds:.1f} s of trainin
       f"on {device} with {torch.get_num_threads()} thread")  # ±15 in the last digit
 #> test accuracy 99.15% after one epoch: 12.0 s of training on cpu, 1 thread(s)
 # --8<-- [end:recipe]
-
-# --8<-- [start:schedule]
-probe = torch.optim.Adam([torch.zeros(1)], lr=0.01)
-schedule = torch.optim.lr_scheduler.OneCycleLR(probe, max_lr=0.01, total_steps=len(x_train) // 256)
-learning_rates = []
-for step in range(len(x_train) // 256):
-    learning_rates.append(schedule.get_last_lr()[0])
-    probe.step()
-    schedule.step()
-print(f"{len(learning_rates)} steps: lr {learning_rates[0]:.5f} -> {max(learning_rates):.3f} "
-      f"at step {learning_rates.index(max(learning_rates))} -> {learning_rates[-1]:.1e}")
-#> 234 steps: lr 0.00040 -> 0.010 at step 70 -> 4.0e-08
-# --8<-- [end:schedule]
 
 # --8<-- [start:optimizer]
 def train_sgd(x, y, batch_size=256, lr=0.01, seed=0):

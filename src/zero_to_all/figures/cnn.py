@@ -95,26 +95,28 @@ def feature_maps():
     digit = _np(run["digit_image"]).astype(float)
     kernels, maps = _np(run["kernels"]), _np(run["feature_maps"])
     n = len(kernels)
-    fig = Figure(figsize=(10.4, 3.5), layout="constrained")
-    grid = fig.add_gridspec(2, n + 2, width_ratios=[2.2, 0.25] + [1] * n)
-    ax = fig.add_subplot(grid[:, 0])
-    ax.imshow(digit, cmap="gray_r", interpolation="nearest")
-    ax.set_title("test digit", fontsize=9)
-    ax.set_axis_off()
+    fig = Figure(figsize=(10.4, 2.9), layout="constrained")
+    axes = fig.subplots(2, n + 1, gridspec_kw={"width_ratios": [1.3] + [1] * n})
     limit = np.abs(kernels).max()
+    top = max(maps.max(), 1e-6)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for side in ax.spines.values():
+            side.set_visible(True)
+            side.set_color(PALETTE[6])
+            side.set_linewidth(0.6)
+    axes[0, 0].set_axis_off()
+    axes[0, 0].text(1.0, 0.5, "5×5 kernels\nof conv1\n(red > 0,\nblue < 0)", ha="right", va="center",
+                    fontsize=8.5, color=INK, transform=axes[0, 0].transAxes)
+    axes[1, 0].imshow(digit, cmap="gray_r", interpolation="nearest")
+    axes[1, 0].set_title("input digit", fontsize=8.5)
     for k in range(n):
-        top = fig.add_subplot(grid[0, k + 2])
-        top.imshow(kernels[k], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-        top.set_title(f"kernel {k}", fontsize=8)
-        bottom = fig.add_subplot(grid[1, k + 2])
-        bottom.imshow(maps[k], cmap="magma", vmin=0, vmax=max(maps.max(), 1e-6), interpolation="nearest")
-        for a in (top, bottom):
-            a.set_xticks([])
-            a.set_yticks([])
-            a.grid(False)
-    fig.text(0.2, 0.73, "5×5 kernels of conv1\n(red > 0, blue < 0)", fontsize=8, ha="right", va="center",
-             color=INK)
-    fig.text(0.2, 0.27, "ReLU(conv1(digit))\n24×24 each", fontsize=8, ha="right", va="center", color=INK)
+        axes[0, k + 1].imshow(kernels[k], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        axes[0, k + 1].set_title(f"kernel {k}", fontsize=8)
+        axes[1, k + 1].imshow(maps[k], cmap="magma", vmin=0, vmax=top, interpolation="nearest")
+    axes[1, 1].set_ylabel("ReLU(conv1(digit))", fontsize=8)
     return fig
 
 

@@ -91,7 +91,7 @@ def count(model):
 
 print(f"InceptionNet: {count(InceptionNet()):,} parameters, {count(InceptionA(10)):,} in incept1, "
       f"{count(InceptionA(20)):,} in incept2")
-#> InceptionNet: 97,298 parameters, 24,880 in incept1, 25,640 in incept2
+#> InceptionNet: 97,298 parameters, 19,104 in incept1, 19,824 in incept2
 # --8<-- [end:inception-net]
 
 # --8<-- [start:data]
@@ -136,8 +136,8 @@ for name, activation in [("plain, sigmoid", nn.Sigmoid), ("plain, ReLU", nn.ReLU
     gradient_norms_by_model[name] = norms
     print(f"{name:15s} {len(norms)} conv layers: gradient norm {norms[0]:.0e} at layer 1, "
           f"{norms[-1]:.0e} at layer {len(norms)}")
-    #> plain, sigmoid  21 conv layers: gradient norm 4e-20 at layer 1, 1e-03 at layer 21
-    #> plain, ReLU     21 conv layers: gradient norm 3e-10 at layer 1, 2e-03 at layer 21
+    #> plain, sigmoid  21 conv layers: gradient norm 4e-20 at layer 1, 1e-01 at layer 21
+    #> plain, ReLU     21 conv layers: gradient norm 3e-10 at layer 1, 2e-02 at layer 21
 # --8<-- [end:plain-gradients]
 
 # --8<-- [start:batch-norm]
@@ -150,7 +150,7 @@ print(f"train mode: output mean {out.mean():.2f}, std {out.std():.2f}; "
 #> train mode: output mean 0.00, std 1.00; running mean 0.50, running var 1.80
 bn.eval()  # evaluation mode: normalise with the running estimates instead
 print(f"eval mode:  output mean {bn(h).mean():.2f}, std {bn(h).std():.2f}")
-#> eval mode:  output mean 3.29, std 2.24
+#> eval mode:  output mean 3.35, std 2.24
 # --8<-- [end:batch-norm]
 
 # --8<-- [start:residual]
@@ -183,8 +183,8 @@ for name, make in [("plain, ReLU + BN", lambda: plain_cnn(batch_norm=True)), ("r
     gradient_norms_by_model[name] = norms
     print(f"{name:16s} {len(norms)} conv layers: gradient norm {norms[0]:.1f} at layer 1, "
           f"{norms[-1]:.1f} at layer {len(norms)}")
-    #> plain, ReLU + BN 21 conv layers: gradient norm 0.3 at layer 1, 0.1 at layer 21
-    #> residual, BN     21 conv layers: gradient norm 0.9 at layer 1, 0.7 at layer 21
+    #> plain, ReLU + BN 21 conv layers: gradient norm 0.3 at layer 1, 0.2 at layer 21
+    #> residual, BN     21 conv layers: gradient norm 0.2 at layer 1, 0.4 at layer 21
 # --8<-- [end:residual]
 
 # --8<-- [start:resnet]
@@ -266,9 +266,9 @@ print(f"{'model':14s} {'parameters':>10s}  {'time per epoch':>14s}  test accurac
 #> model          parameters  time per epoch  test accuracy
 for name, r in results.items():
     print(f"{name:14s} {r['parameters']:10,}  {r['seconds']:12.1f} s  {r['accuracy']:.1%}")  # ±3 in the last digit
-    #> basic CNN           8,490           6.0 s  97.7%
-    #> Inception net      97,298          40.0 s  97.5%
-    #> small ResNet       52,666          25.0 s  98.8%
+    #> basic CNN           8,490          17.5 s  97.2%
+    #> Inception net      97,298         100.4 s  98.2%
+    #> small ResNet       52,666          63.0 s  98.7%
 # --8<-- [end:compare]
 
 # --8<-- [start:exercise-kaiming]
@@ -281,7 +281,7 @@ for m in kaiming.modules():
         nn.init.zeros_(m.bias)
 norms = gradient_norms(kaiming.to(device), images, labels)
 print(f"Kaiming init: gradient norm {norms[0]:.2f} at layer 1, {norms[-1]:.2f} at layer {len(norms)}")
-#> Kaiming init: gradient norm 0.10 at layer 1, 0.05 at layer 21
+#> Kaiming init: gradient norm 0.01 at layer 1, 0.06 at layer 21
 assert 0.1 < norms[0] / norms[-1] < 10
 # --8<-- [end:exercise-kaiming]
 
@@ -306,6 +306,6 @@ for in_channels, size in [(10, 12), (20, 4), (192, 28)]:
           f"with the 1x1 to 16, {without:,} without")
     #>  10 channels in, 12x12: 5x5 branch 1,405,440 multiply-adds with the 1x1 to 16, 864,000 without
     #>  20 channels in, 4x4: 5x5 branch 158,720 multiply-adds with the 1x1 to 16, 192,000 without
-    #> 192 channels in, 28x28: 5x5 branch 9,929,472 multiply-adds with the 1x1 to 16, 90,316,800 without
+    #> 192 channels in, 28x28: 5x5 branch 9,934,848 multiply-adds with the 1x1 to 16, 90,316,800 without
     assert (with_1x1 < without) == (in_channels >= 17)  # 16 C + 9600 < 600 C  <=>  C > 16.4
 # --8<-- [end:exercise-reduction]

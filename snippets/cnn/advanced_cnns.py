@@ -12,9 +12,10 @@ from torch import nn
 torch.manual_seed(0)
 x = torch.randn(1, 192, 28, 28)  # 192 channels of 28x28
 pointwise = nn.Conv2d(192, 32, kernel_size=1)
-per_pixel = x.permute(0, 2, 3, 1) @ pointwise.weight.reshape(32, 192).T + pointwise.bias  # (1, 28, 28, 32)
-print(f"1x1 conv = a linear layer at every pixel: "
-      f"{torch.allclose(pointwise(x), per_pixel.permute(0, 3, 1, 2), atol=1e-5)}")
+pixels = x.permute(0, 2, 3, 1)  # (1, 28, 28, 192): the 192 channel values of each pixel
+per_pixel = pixels @ pointwise.weight.reshape(32, 192).T + pointwise.bias  # (1, 28, 28, 32)
+same = torch.allclose(pointwise(x), per_pixel.permute(0, 3, 1, 2), atol=1e-5)
+print(f"1x1 conv = a linear layer at every pixel: {same}")
 #> 1x1 conv = a linear layer at every pixel: True
 
 
@@ -26,7 +27,8 @@ def multiply_adds(conv, size):
 
 
 direct = nn.Conv2d(192, 32, kernel_size=5, padding=2)
-reduce, conv5 = nn.Conv2d(192, 16, kernel_size=1), nn.Conv2d(16, 32, kernel_size=5, padding=2)
+reduce = nn.Conv2d(192, 16, kernel_size=1)
+conv5 = nn.Conv2d(16, 32, kernel_size=5, padding=2)
 assert direct(x).shape == conv5(reduce(x)).shape == (1, 32, 28, 28)
 cost_direct = multiply_adds(direct, 28)
 cost_reduced = multiply_adds(reduce, 28) + multiply_adds(conv5, 28)
@@ -37,7 +39,7 @@ print(f"5x5 conv 192->32: {cost_direct:,} multiply-adds; 1x1 to 16 first: "
 
 # --8<-- [start:inception]
 class InceptionA(nn.Module):
-    """The course's Inception module: four branches side by side, concatenated along channels."""
+    """The course's Inception module: four branches, concatenated along channels."""
 
     def __init__(self, in_channels):
         super().__init__()
@@ -56,11 +58,12 @@ class InceptionA(nn.Module):
             self.branch3x3_3(self.branch3x3_2(self.branch3x3_1(x))),  # 24
             self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1)),  # 24
         ]
-        return torch.cat(branches, dim=1)  # same height and width, 16 + 24 + 24 + 24 = 88 channels
+        return torch.cat(branches, dim=1)  # same H and W; 16 + 24 + 24 + 24 = 88 channels
 
 
 module = InceptionA(in_channels=10)
-print(f"{tuple(torch.zeros(1, 10, 12, 12).shape)} -> {tuple(module(torch.zeros(1, 10, 12, 12)).shape)}")
+maps = torch.zeros(1, 10, 12, 12)
+print(f"{tuple(maps.shape)} -> {tuple(module(maps).shape)}")
 #> (1, 10, 12, 12) -> (1, 88, 12, 12)
 # --8<-- [end:inception]
 
@@ -89,8 +92,8 @@ def count(model):
     return sum(p.numel() for p in model.parameters())
 
 
-print(f"InceptionNet: {count(InceptionNet()):,} parameters, {count(InceptionA(10)):,} in incept1, "
-      f"{count(InceptionA(20)):,} in incept2")
+print(f"InceptionNet: {count(InceptionNet()):,} parameters, "
+      f"{count(InceptionA(10)):,} in incept1, {count(InceptionA(20)):,} in incept2")
 #> InceptionNet: 97,298 parameters, 19,104 in incept1, 19,824 in incept2
 # --8<-- [end:inception-net]
 
@@ -103,7 +106,7 @@ test_set = datasets.MNIST(root="data", train=False, download=True)
 
 
 def preprocess(images):
-    """uint8 (N, 28, 28) -> float (N, 1, 28, 28), as ToTensor + Normalize((0.1307,), (0.3081,))."""
+    """uint8 (N, 28, 28) -> float (N, 1, 28, 28): what ToTensor + Normalize give."""
     return ((images.float() / 255 - 0.1307) / 0.3081).unsqueeze(1)
 
 
@@ -113,19 +116,22 @@ x_test, y_test = preprocess(test_set.data).to(device), test_set.targets.to(devic
 
 # --8<-- [start:plain-gradients]
 def plain_cnn(depth=20, activation=nn.ReLU, batch_norm=False):
-    """A stem conv, then `depth` 3x3 convs of 16 channels, each followed by (BN and) the activation."""
+    """A stem conv, then `depth` 3x3 convs of 16 channels, each followed by the
+    activation (after batch norm if `batch_norm`)."""
     layers = [nn.Conv2d(1, 16, 3, padding=1), activation()]
     for _ in range(depth):
         layers += [nn.Conv2d(16, 16, 3, padding=1)]
         layers += [nn.BatchNorm2d(16), activation()] if batch_norm else [activation()]
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    head = [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10)]  # mean of each map
+    return nn.Sequential(*layers, *head)
 
 
 def gradient_norms(model, images, labels):
-    """The norm of the loss gradient for the weights of every conv layer, input side first."""
+    """The norm of the loss gradient for each conv layer's weights, input side first."""
     model.zero_grad()
     F.cross_entropy(model(images), labels).backward()
-    return [m.weight.grad.norm().item() for m in model.modules() if isinstance(m, nn.Conv2d)]
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    return [conv.weight.grad.norm().item() for conv in convs]
 
 
 images, labels = x_train[:64], y_train[:64]
@@ -134,8 +140,8 @@ for name, activation in [("plain, sigmoid", nn.Sigmoid), ("plain, ReLU", nn.ReLU
     torch.manual_seed(0)
     norms = gradient_norms(plain_cnn(activation=activation).to(device), images, labels)
     gradient_norms_by_model[name] = norms
-    print(f"{name:15s} {len(norms)} conv layers: gradient norm {norms[0]:.0e} at layer 1, "
-          f"{norms[-1]:.0e} at layer {len(norms)}")
+    print(f"{name:15s} {len(norms)} conv layers: gradient norm "
+          f"{norms[0]:.0e} at layer 1, {norms[-1]:.0e} at layer {len(norms)}")
     #> plain, sigmoid  21 conv layers: gradient norm 4e-20 at layer 1, 1e-01 at layer 21
     #> plain, ReLU     21 conv layers: gradient norm 3e-10 at layer 1, 2e-02 at layer 21
 # --8<-- [end:plain-gradients]
@@ -143,10 +149,10 @@ for name, activation in [("plain, sigmoid", nn.Sigmoid), ("plain, ReLU", nn.ReLU
 # --8<-- [start:batch-norm]
 torch.manual_seed(0)
 bn = nn.BatchNorm2d(16)  # gamma = 1, beta = 0, running mean 0 and variance 1 at the start
-h = 3 * torch.randn(64, 16, 14, 14) + 5  # a batch of maps with mean 5 and std 3 per channel
+h = 3 * torch.randn(64, 16, 14, 14) + 5  # maps with mean 5 and std 3 in every channel
 out = bn(h)  # training mode: normalise with this batch's mean and variance, per channel
-print(f"train mode: output mean {out.mean():.2f}, std {out.std():.2f}; "
-      f"running mean {bn.running_mean.mean():.2f}, running var {bn.running_var.mean():.2f}")
+print(f"train mode: output mean {out.mean():.2f}, std {out.std():.2f}; running mean "
+      f"{bn.running_mean.mean():.2f}, running var {bn.running_var.mean():.2f}")
 #> train mode: output mean 0.00, std 1.00; running mean 0.50, running var 1.80
 bn.eval()  # evaluation mode: normalise with the running estimates instead
 print(f"eval mode:  output mean {bn(h).mean():.2f}, std {bn(h).std():.2f}")
@@ -155,7 +161,7 @@ print(f"eval mode:  output mean {bn(h).mean():.2f}, std {bn(h).std():.2f}")
 
 # --8<-- [start:residual]
 class ResidualBlock(nn.Module):
-    """y = ReLU(x + BN(conv(ReLU(BN(conv(x)))))): two 3x3 convs learn a correction F(x) to x."""
+    """y = ReLU(x + F(x)) with F(x) = BN(conv(ReLU(BN(conv(x))))): a learned correction."""
 
     def __init__(self, channels):
         super().__init__()
@@ -171,18 +177,19 @@ class ResidualBlock(nn.Module):
 
 
 def residual_cnn(blocks=10):
-    """The same stem and 20 convs of 16 channels as plain_cnn, paired into residual blocks."""
+    """plain_cnn's stem and 20 convs of 16 channels, paired into residual blocks."""
     return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
                          *[ResidualBlock(16) for _ in range(blocks)],
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
 
 
-for name, make in [("plain, ReLU + BN", lambda: plain_cnn(batch_norm=True)), ("residual, BN", residual_cnn)]:
+for name, make in [("plain, ReLU + BN", lambda: plain_cnn(batch_norm=True)),
+                   ("residual, BN", residual_cnn)]:
     torch.manual_seed(0)
     norms = gradient_norms(make().to(device), images, labels)
     gradient_norms_by_model[name] = norms
-    print(f"{name:16s} {len(norms)} conv layers: gradient norm {norms[0]:.1f} at layer 1, "
-          f"{norms[-1]:.1f} at layer {len(norms)}")
+    print(f"{name:16s} {len(norms)} conv layers: gradient norm "
+          f"{norms[0]:.1f} at layer 1, {norms[-1]:.1f} at layer {len(norms)}")
     #> plain, ReLU + BN 21 conv layers: gradient norm 0.3 at layer 1, 0.2 at layer 21
     #> residual, BN     21 conv layers: gradient norm 0.2 at layer 1, 0.4 at layer 21
 # --8<-- [end:residual]
@@ -190,8 +197,8 @@ for name, make in [("plain, ReLU + BN", lambda: plain_cnn(batch_norm=True)), ("r
 # --8<-- [start:resnet]
 def down(c_in, c_out, k=3):
     """conv -> 2x2 max-pool -> BN -> ReLU: more channels, half the height and width."""
-    return nn.Sequential(nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=False), nn.MaxPool2d(2),
-                         nn.BatchNorm2d(c_out), nn.ReLU())
+    return nn.Sequential(nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=False),
+                         nn.MaxPool2d(2), nn.BatchNorm2d(c_out), nn.ReLU())
 
 
 def small_resnet():
@@ -217,8 +224,10 @@ class BasicCNN(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.conv1, self.conv2 = nn.Conv2d(1, 10, kernel_size=5), nn.Conv2d(10, 20, kernel_size=5)
-        self.pool, self.fc = nn.MaxPool2d(2), nn.Linear(320, 10)
+        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(320, 10)
 
     def forward(self, x):
         x = F.relu(self.pool(self.conv1(x)))
@@ -231,7 +240,8 @@ def train_one_epoch(model, x, y, batch_size=128, max_lr=0.003):
     a lower peak learning rate: without batch norm, 0.01 can make training diverge."""
     model = model.to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=max_lr)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=len(x) // batch_size)
+    steps = len(x) // batch_size
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr, total_steps=steps)
     model.train()
     order = torch.randperm(len(x), device=x.device)
     for start in range(0, len(x) - batch_size + 1, batch_size):
@@ -246,29 +256,34 @@ def train_one_epoch(model, x, y, batch_size=128, max_lr=0.003):
 
 def test_accuracy(model, batch_size=1000):
     model.eval()
+    correct = 0
     with torch.no_grad():
-        correct = sum((model(x_test[s:s + batch_size]).argmax(dim=1) == y_test[s:s + batch_size]).sum().item()
-                      for s in range(0, len(x_test), batch_size))
+        for s in range(0, len(x_test), batch_size):
+            predicted = model(x_test[s:s + batch_size]).argmax(dim=1)
+            correct += (predicted == y_test[s:s + batch_size]).sum().item()
     return correct / len(x_test)
 
 
 subset = 30_000  # the first half of the training set: one epoch of it each
 results = {}
-for name, make in [("basic CNN", BasicCNN), ("Inception net", InceptionNet), ("small ResNet", small_resnet)]:
+for name, make in [("basic CNN", BasicCNN), ("Inception net", InceptionNet),
+                   ("small ResNet", small_resnet)]:
     torch.manual_seed(0)
     model = make()
     start = time.perf_counter()
     model = train_one_epoch(model, x_train[:subset], y_train[:subset])
-    seconds = (time.perf_counter() - start) * len(x_train) / subset  # scaled to 60,000 images
-    results[name] = {"parameters": count(model), "seconds": seconds, "accuracy": test_accuracy(model)}
+    seconds = (time.perf_counter() - start) * len(x_train) / subset  # per 60,000 images
+    results[name] = {"parameters": count(model), "seconds": seconds,
+                     "accuracy": test_accuracy(model)}
 
 print(f"{'model':14s} {'parameters':>10s}  {'time per epoch':>14s}  test accuracy")
 #> model          parameters  time per epoch  test accuracy
 for name, r in results.items():
-    print(f"{name:14s} {r['parameters']:10,}  {r['seconds']:12.1f} s  {r['accuracy']:.1%}")  # ±3 in the last digit
-    #> basic CNN           8,490          17.5 s  97.2%
-    #> Inception net      97,298         100.4 s  98.2%
-    #> small ResNet       52,666          63.0 s  98.7%
+    row = f"{name:14s} {r['parameters']:10,}  {r['seconds']:12.1f} s  {r['accuracy']:.1%}"
+    print(row)  # ±3 in the last digit
+    #> basic CNN           8,490          12.5 s  97.2%
+    #> Inception net      97,298          71.9 s  98.2%
+    #> small ResNet       52,666          36.7 s  98.7%
 # --8<-- [end:compare]
 
 # --8<-- [start:exercise-kaiming]
@@ -280,7 +295,8 @@ for m in kaiming.modules():
         nn.init.kaiming_normal_(m.weight, nonlinearity="relu")  # Var(w) = 2 / (C_in K^2)
         nn.init.zeros_(m.bias)
 norms = gradient_norms(kaiming.to(device), images, labels)
-print(f"Kaiming init: gradient norm {norms[0]:.2f} at layer 1, {norms[-1]:.2f} at layer {len(norms)}")
+print(f"Kaiming init: gradient norm {norms[0]:.2f} at layer 1, "
+      f"{norms[-1]:.2f} at layer {len(norms)}")
 #> Kaiming init: gradient norm 0.01 at layer 1, 0.06 at layer 21
 assert 0.1 < norms[0] / norms[-1] < 10
 # --8<-- [end:exercise-kaiming]
@@ -302,10 +318,10 @@ for in_channels, size in [(10, 12), (20, 4), (192, 28)]:
     m = InceptionA(in_channels)
     with_1x1 = multiply_adds(m.branch5x5_1, size) + multiply_adds(m.branch5x5_2, size)
     without = multiply_adds(nn.Conv2d(in_channels, 24, kernel_size=5, padding=2), size)
-    print(f"{in_channels:3d} channels in, {size}x{size}: 5x5 branch {with_1x1:,} multiply-adds "
-          f"with the 1x1 to 16, {without:,} without")
-    #>  10 channels in, 12x12: 5x5 branch 1,405,440 multiply-adds with the 1x1 to 16, 864,000 without
-    #>  20 channels in, 4x4: 5x5 branch 158,720 multiply-adds with the 1x1 to 16, 192,000 without
-    #> 192 channels in, 28x28: 5x5 branch 9,934,848 multiply-adds with the 1x1 to 16, 90,316,800 without
-    assert (with_1x1 < without) == (in_channels >= 17)  # 16 C + 9600 < 600 C  <=>  C > 16.4
+    print(f"{in_channels:3d} channels, {size}x{size}: 5x5 branch with the 1x1 to 16 "
+          f"{with_1x1:,}, without {without:,} multiply-adds")
+    #>  10 channels, 12x12: 5x5 branch with the 1x1 to 16 1,405,440, without 864,000 multiply-adds
+    #>  20 channels, 4x4: 5x5 branch with the 1x1 to 16 158,720, without 192,000 multiply-adds
+    #> 192 channels, 28x28: 5x5 branch with the 1x1 to 16 9,934,848, without 90,316,800 multiply-adds
+    assert (with_1x1 < without) == (in_channels >= 17)  # 16C + 9600 < 600C <=> C > 16.4
 # --8<-- [end:exercise-reduction]

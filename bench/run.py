@@ -2,12 +2,13 @@
 write it to bench/results.md. Measured, never asserted: the targets are printed
 beside each figure for comparison.
 
-    .venv/bin/python bench/run.py [--skip-suite]
+    .venv/bin/python bench/run.py [--skip-suite] [--skip-portability]
 
 Measures: a fully cold strict build (empty figure and snippet-run caches), a
 cold build with the snippet runs cached (as after `make test`), a warm rebuild,
 a rebuild after editing one figure module, the full test suite (the pytest
-part of `make test`), the ten slowest snippets, the bytes a page transfers
+part of `make test`), `make test-portability` (the page tests under three CPU
+kernel profiles), the ten slowest snippets, the bytes a page transfers
 (largest and median, math engine included) and the build's peak memory.
 """
 
@@ -87,6 +88,7 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
+    parser.add_argument("--skip-portability", action="store_true", help="do not time make test-portability")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="zta-bench-"))
@@ -124,6 +126,17 @@ def main() -> None:
             )
             rows.append(
                 ("test suite (pytest part of make test, -n auto)", f"{suite['seconds'] / 60:.1f} min", "≤ 10 min")
+            )
+
+        # 5b. the page tests under every CPU kernel profile
+        if not args.skip_portability:
+            portability = measure([PY, "-m", "zero_to_all.portability"])
+            rows.append(
+                (
+                    "make test-portability (page tests under 3 CPU kernel profiles)",
+                    f"{portability['seconds'] / 60:.1f} min",
+                    "—",
+                )
             )
 
         # 6. slowest snippets, from the runs the suite cached

@@ -82,53 +82,54 @@ def run_profile(name: str, dump: Path, pytest_args: list[str]) -> tuple[int, flo
 
 
 def spread_report(dumps: dict[str, Path]) -> list[str]:
-    """Markdown rows: every `#>` number that differs between profiles, how far from
-    the recorded value (in units of its last digit), and the tolerance allowed."""
+    """Markdown rows: every `#>` line with a number that differs between profiles, or
+    with a tolerance comment: the values each profile printed, the largest distance
+    from the recorded value in units of its last digit, and the tolerance allowed."""
     rows = []
     snippets = sorted({f.name for d in dumps.values() if d.is_dir() for f in d.glob("*.json")})
     for file in snippets:
         snippet = file[: -len(".json")].replace("__", "/")
-        source = (ROOT / snippet).read_text()
-        allowed = tolerances(source)
+        allowed = tolerances((ROOT / snippet).read_text())
         runs = {name: json.loads((d / file).read_text()) for name, d in dumps.items() if (d / file).exists()}
-        firsts = sorted({int(k) for r in runs.values() for k in r}, key=int)
-        for first in firsts:
+        for first in sorted({int(k) for r in runs.values() for k in r}):
             block = next(r[str(first)] for r in runs.values() if str(first) in r)
+            tolerance = allowed.get(first - 1, 1)
             for i, expected in enumerate(block["expected"]):
-                e_parts = _NUMBER.split(expected)
-                seen: dict[int, list[str]] = {}
-                for run in runs.values():
-                    printed = run.get(str(first), {}).get("printed", [])
-                    if i >= len(printed):
-                        continue
-                    a_parts = _NUMBER.split(printed[i])
-                    if len(a_parts) != len(e_parts):
-                        continue
-                    for j in range(1, len(e_parts), 2):
-                        seen.setdefault(j, []).append(a_parts[j])
-                worst = 0.0
-                for j, values in seen.items():
-                    following = e_parts[j + 1] if j + 1 < len(e_parts) else ""
-                    if _TIMING_UNIT.match(following) or len(set(values) | {e_parts[j]}) == 1:
-                        continue
-                    unit = _last_digit(e_parts[j])
-                    try:
-                        worst = max(
-                            worst,
-                            *(
-                                abs(float(v.replace(",", "")) - float(e_parts[j].replace(",", ""))) / unit
-                                for v in values
-                            ),
-                        )
-                    except ValueError:
-                        continue
-                tolerance = allowed.get(first - 1, 1)
-                if worst > 0 or first - 1 in allowed:
+                printed = {name: run.get(str(first), {}).get("printed", []) for name, run in runs.items()}
+                worst, moved = _spread(expected, {name: lines[i] for name, lines in printed.items() if i < len(lines)})
+                if moved or first - 1 in allowed:
                     flag = "" if worst <= tolerance + 1e-9 else " **over**"
-                    rows.append(
-                        f"| `{snippet}:{first + i}` | `{expected.strip()[:70]}` | {worst:.0f} | ±{tolerance}{flag} |"
-                    )
+                    values = ", ".join(f"{name} {value}" for name, value in moved.items()) or "all as recorded"
+                    line = f"`{snippet}:{first + i}` | `{expected.strip()[:60]}`"
+                    rows.append(f"| {line} | {values} | {worst:.0f} | ±{tolerance}{flag} |")
     return rows
+
+
+def _spread(expected: str, printed: dict[str, str]) -> tuple[float, dict[str, str]]:
+    """(largest distance from `expected` in units of its last digit, {profile: its
+    differing numbers}) over the measured numbers of one printed line."""
+    e_parts = _NUMBER.split(expected)
+    worst, moved = 0.0, {}
+    for name, line in printed.items():
+        a_parts = _NUMBER.split(line)
+        if len(a_parts) != len(e_parts):
+            moved[name] = "(another shape of line)"
+            worst = float("inf")
+            continue
+        differing = []
+        for j in range(1, len(e_parts), 2):
+            following = e_parts[j + 1] if j + 1 < len(e_parts) else ""
+            if _TIMING_UNIT.match(following) or a_parts[j] == e_parts[j]:
+                continue
+            differing.append(a_parts[j])
+            try:
+                distance = abs(float(a_parts[j].replace(",", "")) - float(e_parts[j].replace(",", "")))
+                worst = max(worst, distance / _last_digit(e_parts[j]))
+            except ValueError:
+                worst = float("inf")
+        if differing:
+            moved[name] = "/".join(differing)
+    return worst, moved
 
 
 def main() -> int:
@@ -165,8 +166,8 @@ def main() -> int:
         "Printed numbers that differ between the profiles (spread: the largest distance from the",
         "recorded `#>` value, in units of its last digit), and lines with a tolerance comment:",
         "",
-        "| snippet line | `#>` line | spread | tolerance |",
-        "|---|---|---:|---:|",
+        "| snippet line | `#>` line (recorded) | what the profiles printed instead | spread | tolerance |",
+        "|---|---|---|---:|---:|",
         *rows,
     ]
     text = "\n".join(lines) + "\n"

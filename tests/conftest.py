@@ -35,6 +35,9 @@ def update_outputs(request) -> bool:
     return request.config.getoption("--update-outputs")
 
 
+BUILD_TIMEOUT = 1800  # s: a build waits for the page tests' runs before it draws
+
+
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection
 def pytest_collection_modifyitems(session, config, items):
     """The build's tests go last, and its figures wait for the page tests' runs.
@@ -43,6 +46,7 @@ def pytest_collection_modifyitems(session, config, items):
     suite draws its figures from those runs (`ZTA_AWAIT_RUNS`) instead of running
     the snippets again. It waits only for snippets whose every block is selected
     (the others it runs itself), and runs after the page tests in a single process.
+    Tests that draw figures share the xdist group "build" for that reason.
     """
     selected: dict[str, set[int]] = {}
     chains: dict[str, set[int]] = {}
@@ -55,6 +59,8 @@ def pytest_collection_modifyitems(session, config, items):
     complete = sorted(s for s, indices in selected.items() if indices == chains[s])
     os.environ["ZTA_AWAIT_RUNS"] = ",".join(complete)
     builds = [i for i in items if any(m.args == ("build",) for m in i.iter_markers("xdist_group"))]
+    for item in builds:
+        item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))  # waiting for the page tests included
     items[:] = [i for i in items if i not in builds] + builds
 
 

@@ -3,6 +3,7 @@
 # Run it: python snippets/practice/older_code.py
 
 # --8<-- [start:helpers]
+import textwrap
 import warnings
 
 import torch
@@ -42,7 +43,7 @@ class raises:
         return True
 
     def __str__(self):
-        return f"{self.error_type.__name__}: {self.message}"
+        return textwrap.fill(f"{self.error_type.__name__}: {self.message}", width=100)
 
 
 torch.manual_seed(0)
@@ -98,10 +99,11 @@ loss = nn.MSELoss()(y_hat, y)  # a 0-dimensional tensor
 with raises(IndexError, "invalid index of a 0-dim tensor") as error:
     loss.data[0]  # legacy: before PyTorch 0.4 a loss was a vector of one element
 print(error)
-#> IndexError: invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number
+#> IndexError: invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in
+#> C++ to convert a 0-dim tensor to a number
 
 print(f"loss {loss.item():.4f}")  # modern: a Python float
-#> loss 2.1853
+#> loss 2.3831
 # --8<-- [end:data-index]
 
 # --8<-- [start:sigmoid-tanh]
@@ -186,7 +188,7 @@ print(np.zeros(3, dtype=float).dtype, np.zeros(3, dtype=np.float32).dtype)  # mo
 # --8<-- [start:super]
 class OldNet(nn.Module):
     def __init__(self):
-        super(OldNet, self).__init__()  # legacy: the Python 2 form
+        super(OldNet, self).__init__()  # noqa: UP008 -- legacy: the Python 2 form
         self.linear = nn.Linear(1, 1)
 
 
@@ -266,7 +268,7 @@ for epoch in range(500):
 with torch.no_grad():
     prediction = model(torch.tensor([[4.0]])).item()
 print(f"loss {loss.item():.4f}, prediction for 4: {prediction:.2f}")
-#> loss 0.0010, prediction for 4: 7.96
+#> loss 0.0001, prediction for 4: 7.99
 assert abs(prediction - 8.0) < 0.1
 # --8<-- [end:exercise-modernise]
 

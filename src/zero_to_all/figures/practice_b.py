@@ -30,6 +30,7 @@ def _np(value):
 
 # ---------------------------------------------------------------- speed and devices
 
+
 @figure("speed/profile", uses=[SPEED])
 def profile_top_operators():
     run = snippet(SPEED)
@@ -41,12 +42,20 @@ def profile_top_operators():
     colors = [PALETTE[1] if "conv" in name else PALETTE[0] for name in names]
     bars = ax.barh(range(len(names)), ms, color=colors)
     for bar, value in zip(bars, ms):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.2f} ms ({value / total:.0%})",
-                va="center", fontsize=8, color=INK)
+        ax.text(
+            bar.get_width(),
+            bar.get_y() + bar.get_height() / 2,
+            f" {value:.2f} ms ({value / total:.0%})",
+            va="center",
+            fontsize=8,
+            color=INK,
+        )
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_xlim(0, max(ms) * 1.35)
-    ax.set(xlabel="self CPU time per training step (ms)",
-           title=f"the slowest operators of one step ({total:.1f} ms in all); convolutions in orange")
+    ax.set(
+        xlabel="self CPU time per training step (ms)",
+        title=f"the slowest operators of one step ({total:.1f} ms in all); convolutions in orange",
+    )
     ax.title.set_fontsize(9)
     ax.grid(axis="y", visible=False)
     return fig
@@ -58,9 +67,9 @@ def speed_measurements():
     steps = {
         "CNN, float32": run["cnn_fp32_ms"],
         "CNN, bfloat16 autocast": run["cnn_bf16_ms"],
-        "CNN, torch.compile": run["compiled_step_ms"],
         "MLP, float32": run["mlp_fp32_ms"],
         "MLP, bfloat16 autocast": run["mlp_bf16_ms"],
+        "MLP, torch.compile": run["compiled_step_ms"],
     }
     rates = {f"num_workers={w}": rate for w, rate in run["loader_rates"].items()}
     fig = Figure(figsize=(8.0, 3.4), layout="constrained")
@@ -69,8 +78,14 @@ def speed_measurements():
     colors = [PALETTE[0] if "float32" in n else PALETTE[2] if "bfloat16" in n else PALETTE[4] for n in names]
     bars = left.barh(range(len(names)), [steps[n] for n in names], color=colors)
     for bar in bars:
-        left.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {bar.get_width():.1f}",
-                  va="center", fontsize=8, color=INK)
+        left.text(
+            bar.get_width(),
+            bar.get_y() + bar.get_height() / 2,
+            f" {bar.get_width():.1f}",
+            va="center",
+            fontsize=8,
+            color=INK,
+        )
     left.set_yticks(range(len(names)), names, fontsize=8)
     left.set_xlim(0, max(steps.values()) * 1.2)
     left.set(xlabel="ms per training step (shorter is faster)")
@@ -78,8 +93,15 @@ def speed_measurements():
     names = list(rates)
     bars = right.bar(range(len(names)), [rates[n] for n in names], color=[PALETTE[6], PALETTE[5]])
     for bar in bars:
-        right.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{bar.get_height():,.0f}",
-                   ha="center", va="bottom", fontsize=8, color=INK)
+        right.text(
+            bar.get_x() + bar.get_width() / 2,
+            bar.get_height(),
+            f"{bar.get_height():,.0f}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=INK,
+        )
     right.set_xticks(range(len(names)), names, fontsize=8)
     right.set_ylim(0, max(rates.values()) * 1.2)
     right.set(ylabel="MNIST images per second")
@@ -99,16 +121,32 @@ def float_formats():
         x = 0
         for label, bits, color in parts:
             for b in range(bits):
-                ax.add_patch(Rectangle((x + b, y), 1, 0.7, facecolor=color, edgecolor="white", linewidth=0.8,
-                                       alpha=0.85))
-            ax.text(x + bits / 2, y + 0.35, f"{bits}" if bits < 3 else f"{label} {bits}", ha="center",
-                    va="center", fontsize=8, color="white", fontweight="bold")
+                ax.add_patch(
+                    Rectangle((x + b, y), 1, 0.7, facecolor=color, edgecolor="white", linewidth=0.8, alpha=0.85)
+                )
+            ax.text(
+                x + bits / 2,
+                y + 0.35,
+                f"{bits}" if bits < 3 else f"{label} {bits}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white",
+                fontweight="bold",
+            )
             x += bits
         eps = 2.0**-mantissa
         largest = (2 - 2.0**-mantissa) * 2.0 ** (2 ** (exponent - 1) - 1)
         ax.text(-0.6, y + 0.35, name, ha="right", va="center", fontsize=9, color=INK)
-        ax.text(33, y + 0.35, f"eps $2^{{-{mantissa}}}$ = {eps:.2g},  max {largest:.3g}", ha="left",
-                va="center", fontsize=8, color=INK)
+        ax.text(
+            33,
+            y + 0.35,
+            f"eps $2^{{-{mantissa}}}$ = {eps:.2g},  max {largest:.3g}",
+            ha="left",
+            va="center",
+            fontsize=8,
+            color=INK,
+        )
     ax.set_xlim(-7, 52)
     ax.set_ylim(-0.2, len(formats))
     ax.axis("off")
@@ -116,6 +154,7 @@ def float_formats():
 
 
 # ---------------------------------------------------------------- common errors
+
 
 @figure("common-errors/silent", uses=[ERRORS])
 def silent_errors():
@@ -131,21 +170,35 @@ def silent_errors():
         ax.plot(steps, smooth, color=color, label=name)
     floor = math.log(1 + 9 / math.e)
     ax.axhline(floor, color=PALETTE[6], linestyle="--", linewidth=1)
-    ax.text(len(losses), floor - 0.05, r"floor with softmax first: $\log(1 + 9/e) = 1.46$", ha="right",
-            va="top", fontsize=8, color=INK)
-    ax.set(xlabel="batch (100 images each, 2 epochs)", ylabel="cross-entropy of the batch",
-           xlim=(0, len(losses)), ylim=(0, None))
+    ax.text(
+        len(losses),
+        floor - 0.05,
+        r"floor with softmax first: $\log(1 + 9/e) = 1.46$",
+        ha="right",
+        va="top",
+        fontsize=8,
+        color=INK,
+    )
+    ax.set(
+        xlabel="batch (100 images each, 2 epochs)",
+        ylabel="cross-entropy of the batch",
+        xlim=(0, len(losses)),
+        ylim=(0, None),
+    )
     ax.legend(fontsize=8, loc="upper right")
     return fig
 
 
 # ---------------------------------------------------------------- reading older code
 
+
 @figure("older-code/implicit-dim", uses=[OLDER])
 def implicit_dim():
     run = snippet(OLDER)
-    panels = [("F.softmax(x): the guess, dim=0 (time)", _np(run["guessed_first"])),
-              ("F.softmax(x, dim=2): over the classes", _np(run["correct_first"]))]
+    panels = [
+        ("F.softmax(x): the guess, dim=0 (time)", _np(run["guessed_first"])),
+        ("F.softmax(x, dim=2): over the classes", _np(run["correct_first"])),
+    ]
     fig = Figure(figsize=(8.0, 3.6), layout="constrained")
     axes = fig.subplots(1, 2)
     for ax, (title, p) in zip(axes, panels):
@@ -153,13 +206,34 @@ def implicit_dim():
         ax.imshow(p, cmap="Blues", vmin=0, vmax=1, aspect="auto")
         for t in range(steps):
             for k in range(classes):
-                ax.text(k, t, f"{p[t, k]:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if p[t, k] > 0.55 else INK)
-            ax.text(classes - 0.3, t, f"Σ {p[t].sum():.2f}", ha="left", va="center", fontsize=7,
-                    color=PALETTE[1] if not math.isclose(p[t].sum(), 1, abs_tol=1e-3) else PALETTE[2])
+                ax.text(
+                    k,
+                    t,
+                    f"{p[t, k]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if p[t, k] > 0.55 else INK,
+                )
+            ax.text(
+                classes - 0.3,
+                t,
+                f"Σ {p[t].sum():.2f}",
+                ha="left",
+                va="center",
+                fontsize=7,
+                color=PALETTE[1] if not math.isclose(p[t].sum(), 1, abs_tol=1e-3) else PALETTE[2],
+            )
         for k in range(classes):
-            ax.text(k, steps - 0.3, f"Σ {p[:, k].sum():.2f}", ha="center", va="top", fontsize=7,
-                    color=PALETTE[1] if not math.isclose(p[:, k].sum(), 1, abs_tol=1e-3) else PALETTE[2])
+            ax.text(
+                k,
+                steps - 0.3,
+                f"Σ {p[:, k].sum():.2f}",
+                ha="center",
+                va="top",
+                fontsize=7,
+                color=PALETTE[1] if not math.isclose(p[:, k].sum(), 1, abs_tol=1e-3) else PALETTE[2],
+            )
         ax.set_xticks(range(classes))
         ax.set_yticks(range(steps))
         ax.set_xlim(-0.5, classes + 0.4)

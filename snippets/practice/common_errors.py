@@ -30,7 +30,7 @@ class raises:
         return True  # the expected error: swallow it and carry on
 
     def __str__(self):
-        return textwrap.fill(f"{self.error_type.__name__}: {self.message}", width=100)
+        return textwrap.fill(f"{self.error_type.__name__}: {self.message}", width=88)
 
 
 torch.manual_seed(0)
@@ -69,10 +69,10 @@ h = torch.sigmoid(z)  # sigmoid saves its output h: its derivative is h * (1 - h
 h[:, 0] = 0  # an in-place write into h
 with raises(RuntimeError, "one of the variables needed for gradient computation") as error:
     h.sum().backward()
-print(textwrap.fill(error.message.split(" Hint:")[0], width=100))  # the message ends with a hint
-#> one of the variables needed for gradient computation has been modified by an inplace operation:
-#> [torch.FloatTensor [4, 3]], which is output 0 of Sigmoid, is at version 1; expected version 0
-#> instead.
+print(textwrap.fill(error.message.split(" Hint:")[0], width=88))  # the message ends with a hint
+#> one of the variables needed for gradient computation has been modified by an inplace
+#> operation: [torch.FloatTensor [4, 3]], which is output 0 of Sigmoid, is at version 1;
+#> expected version 0 instead.
 
 h = torch.sigmoid(z)
 mask = torch.tensor([0.0, 1.0, 1.0])
@@ -166,8 +166,8 @@ print(batch_first.is_contiguous(), batch_first.stride())
 with raises(RuntimeError, "view size is not compatible with input tensor's size and stride") as error:
     batch_first.view(64, -1)
 print(error)
-#> RuntimeError: view size is not compatible with input tensor's size and stride (at least one
-#> dimension spans across two contiguous subspaces). Use .reshape(...) instead.
+#> RuntimeError: view size is not compatible with input tensor's size and stride (at least
+#> one dimension spans across two contiguous subspaces). Use .reshape(...) instead.
 
 flat = batch_first.reshape(64, -1)  # the fix: reshape copies when it has to
 print(tuple(flat.shape), torch.equal(flat, batch_first.contiguous().view(64, -1)))
@@ -208,9 +208,9 @@ worker_error = " ".join(stderr.split("RuntimeError:")[1].split())  # the first e
 main_error = stderr.strip().splitlines()[-1]  # the last line: the main process's error
 print(f"exit code {codes['unguarded']}")
 #> exit code 1
-print(textwrap.fill("in the worker: " + worker_error.split(".")[0], width=100))
-#> in the worker: An attempt has been made to start a new process before the current process has
-#> finished its bootstrapping phase
+print(textwrap.fill("in the worker: " + worker_error.split(".")[0], width=88))
+#> in the worker: An attempt has been made to start a new process before the current
+#> process has finished its bootstrapping phase
 print("in the program:", re.sub(r"\d+", "…", main_error))
 #> in the program: RuntimeError: DataLoader worker (pid(s) …) exited unexpectedly
 
@@ -330,7 +330,8 @@ bn_net = nn.Sequential(nn.Linear(784, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Lin
 with raises(ValueError, "Expected more than 1 value per channel when training") as error:
     bn_net(x_train[:1])  # e.g. the last batch of an epoch, when 10,001 images come in batches of 100
 print(error)
-#> ValueError: Expected more than 1 value per channel when training, got input size torch.Size([1, 32])
+#> ValueError: Expected more than 1 value per channel when training, got input size
+#> torch.Size([1, 32])
 bn_net.eval()  # at test time: the running statistics, any batch size
 print(tuple(bn_net(x_train[:1]).shape))
 #> (1, 10)

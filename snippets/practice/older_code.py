@@ -43,7 +43,7 @@ class raises:
         return True
 
     def __str__(self):
-        return textwrap.fill(f"{self.error_type.__name__}: {self.message}", width=100)
+        return textwrap.fill(f"{self.error_type.__name__}: {self.message}", width=88)
 
 
 torch.manual_seed(0)
@@ -99,8 +99,8 @@ loss = nn.MSELoss()(y_hat, y)  # a 0-dimensional tensor
 with raises(IndexError, "invalid index of a 0-dim tensor") as error:
     loss.data[0]  # legacy: before PyTorch 0.4 a loss was a vector of one element
 print(error)
-#> IndexError: invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in
-#> C++ to convert a 0-dim tensor to a number
+#> IndexError: invalid index of a 0-dim tensor. Use `tensor.item()` in Python or
+#> `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number
 
 print(f"loss {loss.item():.4f}")  # modern: a Python float
 #> loss 2.3831

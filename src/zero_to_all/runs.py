@@ -275,6 +275,9 @@ def _plain_values(namespace: dict) -> tuple[dict, dict]:
         ):
             continue
         if isinstance(value, torch.Tensor):
+            if value.is_meta:
+                dropped[name] = "a meta tensor (it has no values)"
+                continue
             value = value.detach().cpu().clone()  # a view would pickle its whole storage
         try:
             blob = pickle.dumps(value)

@@ -544,6 +544,7 @@ def autograd_graph():
 # ---------------------------------------------------------------- linear regression, optimizers
 
 LINEAR_REGRESSION = "snippets/basics/linear_regression.py"
+MSE_AND_CONDITIONING = "snippets/basics/mse_and_conditioning.py"
 OPTIMIZERS = "snippets/basics/optimizers.py"
 
 
@@ -554,7 +555,7 @@ def _np(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-# ---------------------------------------------------------------- linear regression
+# ---------------------------------------------------------------- linear regression, MSE and conditioning
 
 
 @figure("linear-regression/fits-per-epoch", uses=[LINEAR_REGRESSION])
@@ -582,9 +583,9 @@ def fits_per_epoch():
     return fig
 
 
-@figure("linear-regression/polynomial-features", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/polynomial-features", uses=[MSE_AND_CONDITIONING])
 def polynomial_features():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     x, y = _np(run["x_poly"]).ravel(), _np(run["y_poly"]).ravel()
     w1, w2, w3, b = run["cubic_coefficients"]
     slope, intercept = run["line_coefficients"]
@@ -605,9 +606,9 @@ def polynomial_features():
     return fig
 
 
-@figure("linear-regression/loss-powers", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/loss-powers", uses=[MSE_AND_CONDITIONING])
 def loss_powers():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     x, y = _np(run["x"]).ravel(), _np(run["y_outliers"]).ravel()
     glitches = _np(run["glitches"]).astype(int)
     fig = Figure(figsize=(9.6, 3.8), layout="constrained")
@@ -631,9 +632,9 @@ def loss_powers():
     return fig
 
 
-@figure("linear-regression/slope-vs-bias", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/slope-vs-bias", uses=[MSE_AND_CONDITIONING])
 def slope_vs_bias():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     x, y = _np(run["x"]).ravel(), _np(run["y"]).ravel()
     history = np.array(run["full_batch_history"])  # (epochs + 1, 2): w, b
     w_star, b_star = run["w_star"], run["b_star"]
@@ -688,9 +689,9 @@ def slope_vs_bias():
     return fig
 
 
-@figure("linear-regression/divergence", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/divergence", uses=[MSE_AND_CONDITIONING])
 def divergence():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     fig = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = fig.subplots()
     for colour, (label, losses) in zip(PALETTE, run["divergence_runs"].items()):

@@ -305,8 +305,8 @@ features = torch.randn(100, 3) * torch.tensor([1.0, 10.0, 100.0]) + 5  # (100, 3
 mean = features.mean(dim=0, keepdim=True)  # (1, 3)
 std = features.std(dim=0, keepdim=True)  # (1, 3)
 standardized = (features - mean) / std  # (100, 3)
-print(standardized.mean(dim=0).abs().max().item() < 1e-6, standardized.std(dim=0))
-#> True tensor([1., 1., 1.])
+print(standardized.mean(dim=0).abs().max().item() < 1e-6, [f"{s:.4f}" for s in standardized.std(dim=0)])
+#> True ['1.0000', '1.0000', '1.0000']
 assert standardized.mean(dim=0).abs().max() < 1e-5  # float32 rounding
 assert torch.allclose(standardized.std(dim=0), torch.ones(3), atol=1e-5)
 # --8<-- [end:exercise-standardize]

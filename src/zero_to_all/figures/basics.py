@@ -144,7 +144,7 @@ def local_minima():
         ax.annotate(
             f"w = {end:.2f}\ncost {cost(np.array([end]))[0]:.2f}",
             (end, cost(np.array([end]))[0]),
-            xytext=(0, -30),
+            xytext=(0, -14),
             textcoords="offset points",
             ha="center",
             va="top",
@@ -155,7 +155,7 @@ def local_minima():
         xlabel="weight $w$",
         ylabel=r"cost $\mathcal{L}(w)$",
         xlim=(-1, 5),
-        ylim=(-0.45, 2.4),
+        ylim=(-0.75, 2.4),
         title="gradient descent from 10 starts (circles) ends in the minimum (star) of its valley",
     )
     ax.legend(fontsize=8, loc="upper left")

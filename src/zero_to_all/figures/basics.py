@@ -120,10 +120,53 @@ def sgd_vs_batch():
     return fig
 
 
+@figure("gradient-descent/local-minima", uses=[GRADIENT_DESCENT])
+def local_minima():
+    run = snippet(GRADIENT_DESCENT)
+    x, y = np.array(run["x_data"]), np.array(run["y_sin"])
+
+    def cost(w):
+        return ((np.sin(np.multiply.outer(w, x)) - y) ** 2).mean(axis=-1)
+
+    fig = Figure(figsize=(9.6, 3.8), layout="constrained")
+    ax = fig.subplots()
+    grid = np.linspace(-1, 5, 600)
+    ax.plot(grid, cost(grid), color=PALETTE[6], linewidth=1.2, label=r"cost of $\hat y = \sin(wx)$")
+    ends = sorted({round(path[-1], 2) for path in run["sin_paths"].values()})
+    colour_of = {end: PALETTE[i % len(PALETTE)] for i, end in enumerate(ends)}
+    for w0, path in run["sin_paths"].items():
+        path = np.array(path)
+        colour = colour_of[round(path[-1], 2)]
+        ax.plot(path[:30], cost(path[:30]), color=colour, marker=".", markersize=3, linewidth=0.8)
+        ax.plot([w0], [cost(np.array([w0]))[0]], marker="o", color=colour, markersize=6, markerfacecolor="none")
+    for end in ends:
+        ax.plot([end], [cost(np.array([end]))[0]], marker="*", color=colour_of[end], markersize=14)
+        ax.annotate(
+            f"w = {end:.2f}\ncost {cost(np.array([end]))[0]:.2f}",
+            (end, cost(np.array([end]))[0]),
+            xytext=(0, -14),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=8,
+            color=colour_of[end],
+        )
+    ax.set(
+        xlabel="weight $w$",
+        ylabel=r"cost $\mathcal{L}(w)$",
+        xlim=(-1, 5),
+        ylim=(-0.75, 2.4),
+        title="gradient descent from 10 starts (circles) ends in the minimum (star) of its valley",
+    )
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
 # ---------------------------------------------------------------- tensors, backpropagation, autograd
 
 TENSORS = "snippets/basics/tensors.py"
 BACKPROPAGATION = "snippets/basics/backpropagation.py"
+AUTOGRAD = "snippets/basics/autograd.py"
 
 INK = "#343a40"  # dark grey: readable on white and on the light card of the dark theme
 FORWARD, BACKWARD = PALETTE[0], PALETTE[1]
@@ -297,7 +340,13 @@ def activations():
             ax.plot(z[z > 0], d[z > 0], color=BACKWARD, linewidth=2, linestyle="--")
         else:
             ax.plot(z, d, color=BACKWARD, linewidth=2, linestyle="--", label=d_label)
-        ax.set(title=name, xlabel="$z$", xlim=(-4, 4), ylim=(-0.08, 1.25) if name == "sigmoid" else (-0.3, 4.2))
+        ax.set(
+            title=name,
+            xlabel="$z$",
+            ylabel=f"{name}$(z)$ and its derivative",
+            xlim=(-4, 4),
+            ylim=(-0.08, 1.25) if name == "sigmoid" else (-0.3, 4.2),
+        )
         ax.axhline(0, color=PALETTE[6], linewidth=0.6)
         ax.axvline(0, color=PALETTE[6], linewidth=0.6)
         ax.legend(loc="upper left", fontsize=9, title="function / derivative", title_fontsize=8)
@@ -430,20 +479,21 @@ def _box(ax, xy, lines, color, width=2.3, height=1.0):
     ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=9.5, color=INK, linespacing=1.5)
 
 
-@figure("autograd/graph")
+@figure("autograd/graph", uses=[AUTOGRAD])
 def autograd_graph():
-    # The example of the page: a = a2 = 5, b = a * 5, c = b / 2 + a2 * 5.
+    # The example of the page: a = a2 = 5, b = a * 5, c = b / 2 + a2 * 5, with the numbers of its run.
+    v = snippet(AUTOGRAD)["graph_numbers"]
     fig = Figure(figsize=(9.6, 3.2), layout="constrained")
     ax = fig.subplots()
     _bare(ax, (-1.4, 14.0), (-1.3, 3.6))
     leaf, inner = PALETTE[2], PALETTE[0]
     nodes = {
-        "a": ((0, 2.8), ["a = 5   (leaf)", "a.grad = 2.5"], leaf),
-        "a2": ((0, 0.6), ["a2 = 5   (leaf)", "a2.grad = 5"], leaf),
-        "b": ((4.2, 2.8), ["b = a * 5 = 25", "grad_fn: MulBackward0"], inner),
-        "half": ((8.4, 2.8), ["b / 2 = 12.5", "grad_fn: DivBackward0"], inner),
-        "five": ((8.4, 0.6), ["a2 * 5 = 25", "grad_fn: MulBackward0"], inner),
-        "c": ((12.6, 1.7), ["c = 37.5", "grad_fn: AddBackward0"], inner),
+        "a": ((0, 2.8), [f"a = {v['a']:g}   (leaf)", f"a.grad = {v['a.grad']:g}"], leaf),
+        "a2": ((0, 0.6), [f"a2 = {v['a2']:g}   (leaf)", f"a2.grad = {v['a2.grad']:g}"], leaf),
+        "b": ((4.2, 2.8), [f"b = a * 5 = {v['b']:g}", "grad_fn: MulBackward0"], inner),
+        "half": ((8.4, 2.8), [f"b / 2 = {v['b'] / 2:g}", "grad_fn: DivBackward0"], inner),
+        "five": ((8.4, 0.6), [f"a2 * 5 = {v['a2'] * 5:g}", "grad_fn: MulBackward0"], inner),
+        "c": ((12.6, 1.7), [f"c = {v['c']:g}", "grad_fn: AddBackward0"], inner),
     }
     for xy, lines, color in nodes.values():
         _box(ax, xy, lines, color, width=2.6)
@@ -494,6 +544,7 @@ def autograd_graph():
 # ---------------------------------------------------------------- linear regression, optimizers
 
 LINEAR_REGRESSION = "snippets/basics/linear_regression.py"
+MSE_AND_CONDITIONING = "snippets/basics/mse_and_conditioning.py"
 OPTIMIZERS = "snippets/basics/optimizers.py"
 
 
@@ -504,7 +555,7 @@ def _np(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-# ---------------------------------------------------------------- linear regression
+# ---------------------------------------------------------------- linear regression, MSE and conditioning
 
 
 @figure("linear-regression/fits-per-epoch", uses=[LINEAR_REGRESSION])
@@ -532,9 +583,9 @@ def fits_per_epoch():
     return fig
 
 
-@figure("linear-regression/polynomial-features", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/polynomial-features", uses=[MSE_AND_CONDITIONING])
 def polynomial_features():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     x, y = _np(run["x_poly"]).ravel(), _np(run["y_poly"]).ravel()
     w1, w2, w3, b = run["cubic_coefficients"]
     slope, intercept = run["line_coefficients"]
@@ -555,9 +606,9 @@ def polynomial_features():
     return fig
 
 
-@figure("linear-regression/loss-powers", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/loss-powers", uses=[MSE_AND_CONDITIONING])
 def loss_powers():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     x, y = _np(run["x"]).ravel(), _np(run["y_outliers"]).ravel()
     glitches = _np(run["glitches"]).astype(int)
     fig = Figure(figsize=(9.6, 3.8), layout="constrained")
@@ -581,9 +632,9 @@ def loss_powers():
     return fig
 
 
-@figure("linear-regression/slope-vs-bias", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/slope-vs-bias", uses=[MSE_AND_CONDITIONING])
 def slope_vs_bias():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     x, y = _np(run["x"]).ravel(), _np(run["y"]).ravel()
     history = np.array(run["full_batch_history"])  # (epochs + 1, 2): w, b
     w_star, b_star = run["w_star"], run["b_star"]
@@ -638,9 +689,9 @@ def slope_vs_bias():
     return fig
 
 
-@figure("linear-regression/divergence", uses=[LINEAR_REGRESSION])
+@figure("mse-and-conditioning/divergence", uses=[MSE_AND_CONDITIONING])
 def divergence():
-    run = snippet(LINEAR_REGRESSION)
+    run = snippet(MSE_AND_CONDITIONING)
     fig = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = fig.subplots()
     for colour, (label, losses) in zip(PALETTE, run["divergence_runs"].items()):

@@ -123,6 +123,34 @@ def test_update_outputs_rewrites_the_snippet_from_the_page_run(tmp_path):
     assert not failures
 
 
+def test_update_outputs_refuses_a_page_that_skips_a_section(tmp_path):
+    """Prints of a section the page does not show never run there: rewriting would
+    empty their `#>` lines. It refuses, and leaves the snippet as it was."""
+    source = textwrap.dedent("""\
+        # --8<-- [start:one]
+        print(1)
+        #> 1
+        # --8<-- [end:one]
+        # --8<-- [start:two]
+        print(2)
+        #> 2
+        # --8<-- [end:two]
+    """)
+    write(tmp_path / "snippets" / "s.py", source)
+    page = write(
+        tmp_path / "docs" / "page.md",
+        """
+        ```python title="snippets/s.py"
+        --8<-- "snippets/s.py:one"
+        ```
+    """,
+    )
+    blocks = page_blocks(page, docs=tmp_path / "docs", base=tmp_path)
+    failures, _ = _run_page(blocks, update_outputs=True)
+    assert len(failures) == 1 and "not rewriting the '#>' lines of snippets/s.py" in failures[0]
+    assert (tmp_path / "snippets" / "s.py").read_text() == source
+
+
 def test_print_without_output_lines_fails(tmp_path):
     snippet = write(tmp_path / "s.py", 'print("hello")\n')
     _, log = run_snippet_fresh(snippet)

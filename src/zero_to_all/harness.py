@@ -39,6 +39,7 @@ from .runs import (
     save,
     source_key,
 )
+from .sources import program_lines
 
 
 class BlockFailed(AssertionError):
@@ -159,6 +160,12 @@ def _finish(block: PageBlock, chain: Chain, passed: bool, update_outputs: bool) 
     log = snippet_log(path, chain)
     finished = Finished(snippet)
     if update_outputs:
+        if not _shows_whole_snippet(chain, source):
+            raise BlockFailed(
+                f"{block.filename}: not rewriting the '#>' lines of {snippet}: the page does not show every "
+                "section of it exactly once, in file order, so some of its prints did not run here and their "
+                "lines would be emptied. Fix the page's includes first (tests/test_lint.py names what is missing)."
+            )
         new, finished.rewrote = rewrite(source, str(path), log)
         if new != source:
             path.write_text(new)
@@ -175,6 +182,13 @@ def _finish(block: PageBlock, chain: Chain, passed: bool, update_outputs: bool) 
     elif not passed:
         mark_failed(snippet)
     return finished
+
+
+def _shows_whole_snippet(chain: Chain, source: str) -> bool:
+    """Did the chain's blocks run the snippet's whole program, every line mapped?"""
+    program = [n for n, text in program_lines(source) if text.strip()]
+    ran = sorted({n for block in chain.blocks.values() for n in block.snippet_lines})
+    return all(block.snippet_lines for block in chain.blocks.values()) and set(program) <= set(ran)
 
 
 def _dump_outputs(directory: Path, snippet: str, source: str, log: PrintLog) -> None:

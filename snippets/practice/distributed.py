@@ -90,7 +90,8 @@ for epoch in (0, 1):
         sampler.set_epoch(epoch)  # the shuffle is seeded with seed + epoch
         shards.append(list(sampler))
     print(f"epoch {epoch}: rank 0 gets {shards[0]}, rank 1 gets {shards[1]}")
-    #>
+    #> epoch 0: rank 0 gets [8, 5, 7, 2, 3, 11], rank 1 gets [0, 9, 4, 10, 1, 6]
+    #> epoch 1: rank 0 gets [1, 6, 11, 5, 2, 10], rank 1 gets [4, 8, 0, 3, 9, 7]
 # --8<-- [end:sampler]
 
 # --8<-- [start:launch]
@@ -103,9 +104,11 @@ result = subprocess.run(
     stdout=subprocess.PIPE, text=True, check=True,  # the workers' log; errors still go to the terminal
 )
 print(result.stdout.strip())  # ±2 in the last digit
-#>
+#> [rank 0] 2 processes, backend gloo, 1024 images each per epoch
+#> [rank 0] epoch 1: mean loss 1.178, saved ddp.pt
+#> [rank 0] epoch 2: mean loss 0.325, saved ddp.pt
 print(f"torchrun ran 2 workers in {time.perf_counter() - start:.1f} s")
-#>
+#> torchrun ran 2 workers in 24.3 s
 # --8<-- [end:launch]
 
 # --8<-- [start:single]
@@ -132,7 +135,7 @@ ddp = torch.load("ddp.pt", weights_only=True)
 ddp_losses = ddp["losses"]
 difference = max((a - b).abs().max().item() for a, b in zip(single.state_dict().values(), ddp["model"].values()))
 print(f"{len(ddp_losses)} steps; largest weight difference below 1e-12: {difference < 1e-12}")
-#>
+#> 64 steps; largest weight difference below 1e-12: True
 assert torch.allclose(torch.tensor(single_losses), torch.tensor(ddp_losses), rtol=0, atol=1e-12)
 assert difference < 1e-12
 # --8<-- [end:single]
@@ -142,7 +145,7 @@ assert difference < 1e-12
 sampler = DistributedSampler(range(12), num_replicas=2, rank=0, shuffle=True, seed=0)
 orders = [list(sampler) for epoch in range(3)]  # no set_epoch: the epoch stays 0
 print(orders)
-#>
+#> [[8, 5, 7, 2, 3, 11], [8, 5, 7, 2, 3, 11], [8, 5, 7, 2, 3, 11]]
 assert orders[0] == orders[1] == orders[2]
 # --8<-- [end:exercise-set-epoch]
 
@@ -151,7 +154,8 @@ assert orders[0] == orders[1] == orders[2]
 padded = [list(DistributedSampler(range(10), num_replicas=3, rank=r, shuffle=False)) for r in range(3)]
 dropped = [list(DistributedSampler(range(10), num_replicas=3, rank=r, shuffle=False, drop_last=True)) for r in range(3)]
 print(f"padded: {padded}\ndrop_last: {dropped}")
-#>
+#> padded: [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]]
+#> drop_last: [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
 assert sum(map(len, padded)) == 12 and sum(map(len, dropped)) == 9
 # --8<-- [end:exercise-uneven]
 
@@ -160,6 +164,6 @@ assert sum(map(len, padded)) == 12 and sum(map(len, dropped)) == 9
 single_32, losses_32 = train_single(batch_size=32)
 difference_32 = max((a - b).abs().max().item() for a, b in zip(single_32.state_dict().values(), ddp["model"].values()))
 print(f"batch 32: {len(losses_32)} steps, largest weight difference above 0.01: {difference_32 > 0.01}")
-#>
+#> batch 32: 128 steps, largest weight difference above 0.01: True
 assert len(losses_32) == 2 * len(ddp_losses) and difference_32 > 0.01
 # --8<-- [end:exercise-batch-32]

@@ -302,6 +302,7 @@ assert quadratic(ours[-1]) < quadratic(paths["quadratic"]["momentum"][-1])
 # Exercise 3: 5 steps of linear warm-up from 0.01 to 0.1, then cosine annealing to 0.
 from torch.optim.lr_scheduler import LinearLR, SequentialLR
 
+
 def warmup_then_cosine(opt):
     warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
     return SequentialLR(opt, [warmup, CosineAnnealingLR(opt, T_max=95)], milestones=[5])

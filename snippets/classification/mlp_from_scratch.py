@@ -117,7 +117,7 @@ for hidden in (2, 8, 64):
     with torch.no_grad():
         uat_fits[hidden] = net(x_1d)
     max_error = (uat_fits[hidden] - y_1d).abs().max()
-    print(f"{hidden:2d} hidden units: mean squared error {loss.item():.4f}, largest error {max_error:.2f}")
+    print(f"{hidden:2d} hidden units: mean squared error {loss.item():.3f}, largest error {max_error:.1f}")
     #>  2 hidden units: mean squared error 0.3613, largest error 1.00
     #>  8 hidden units: mean squared error 0.0238, largest error 0.72
     #> 64 hidden units: mean squared error 0.0018, largest error 0.18
@@ -292,7 +292,8 @@ for epoch in range(1, 6):
         optimizer.step()
         total += loss.item() * len(labels)
     mnist_test_accuracy.append(test_accuracy(model))
-    print(f"epoch {epoch}: training loss {total / len(train_set):.2f}, test accuracy {mnist_test_accuracy[-1]:.1%}")
+    train_loss, accuracy = total / len(train_set), mnist_test_accuracy[-1]
+    print(f"epoch {epoch}: training loss {train_loss:.2f}, test accuracy {accuracy:.1%}")  # ±9 in the last digit
     #> epoch 1: training loss 0.61, test accuracy 90.9%
     #> epoch 2: training loss 0.22, test accuracy 94.1%
     #> epoch 3: training loss 0.14, test accuracy 93.7%

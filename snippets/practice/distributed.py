@@ -108,7 +108,7 @@ print(result.stdout.strip())  # ±2 in the last digit
 #> [rank 0] epoch 1: mean loss 1.178, saved ddp.pt
 #> [rank 0] epoch 2: mean loss 0.325, saved ddp.pt
 print(f"torchrun ran 2 workers in {time.perf_counter() - start:.1f} s")
-#> torchrun ran 2 workers in 24.3 s
+#> torchrun ran 2 workers in 30.3 s
 # --8<-- [end:launch]
 
 # --8<-- [start:single]

@@ -33,11 +33,17 @@ def resume_curves():
     y, x = _smooth(uninterrupted)
     ax.plot(x / per_epoch, y, color=PALETTE[0], linewidth=6, alpha=0.35, label="uninterrupted run, 6 epochs")
     y, x = _smooth(crashed)
-    ax.plot(x / per_epoch, y, color=PALETTE[1], linewidth=1.4, linestyle="--",
-            label="crashed run: epochs 1-3 (epoch 3 lost)")
+    ax.plot(
+        x / per_epoch,
+        y,
+        color=PALETTE[1],
+        linewidth=1.4,
+        linestyle="--",
+        label="crashed run: epochs 1-3 (epoch 3 lost)",
+    )
     y, x = _smooth(resumed)
     after = x > 2 * per_epoch  # the resumed process trained from the epoch-2 checkpoint on
-    ax.plot(x[after] / per_epoch, y[after], color=PALETTE[2], linewidth=1.4, label="resumed from the epoch-2 checkpoint")
+    ax.plot(x[after] / per_epoch, y[after], color=PALETTE[2], linewidth=1.4, label="resumed from epoch 2")
     ax.axvline(2, color=PALETTE[6], linestyle=":", linewidth=1)
     ax.axvline(3, color=PALETTE[6], linestyle=":", linewidth=1)
     top = max(uninterrupted[:per_epoch])

@@ -103,7 +103,7 @@ result = subprocess.run(
     [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", __file__],
     stdout=subprocess.PIPE, text=True, check=True,  # the workers' log; errors still go to the terminal
 )
-print(result.stdout.strip())  # ±2 in the last digit
+print(result.stdout.strip())
 #> [rank 0] 2 processes, backend gloo, 1024 images each per epoch
 #> [rank 0] epoch 1: mean loss 1.178, saved ddp.pt
 #> [rank 0] epoch 2: mean loss 0.325, saved ddp.pt

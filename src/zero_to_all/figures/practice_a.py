@@ -114,4 +114,7 @@ def ddp_loss_curves():
     bottom.semilogy(steps, shown, marker="o", markersize=2.5, linestyle="none", color=PALETTE[3])
     bottom.set(xlabel="step", ylabel="|difference|", ylim=(1e-18, 1e-12))
     bottom.axvline(len(ddp) / 2 + 0.5, color=PALETTE[6], linestyle=":", linewidth=1)
+    top.axvline(len(ddp) / 2 + 0.5, color=PALETTE[6], linestyle=":", linewidth=1)
+    top.text(len(ddp) / 2 + 1, 0.92, "epoch 2", fontsize=8, color=INK, transform=top.get_xaxis_transform())
+    bottom.text(0.99, 0.06, "no dot: exactly equal", fontsize=8, color=INK, ha="right", transform=bottom.transAxes)
     return fig

@@ -151,9 +151,9 @@ for save in (torch.save, save_atomically):
         outcome = f"holds epoch {torch.load('checkpoint.pt', weights_only=True)['epoch']}"
     except RuntimeError as error:
         outcome = f"is unreadable: {str(error).split('. ')[0]}"
-    print(f"{save.__name__}: after the crash, checkpoint.pt {outcome}")
-    #> save: after the crash, checkpoint.pt is unreadable: PytorchStreamReader failed locating file data.pkl: file not found
-    #> save_atomically: after the crash, checkpoint.pt holds epoch 1
+    print(f"{save.__name__}: checkpoint.pt {outcome}")
+    #> save: checkpoint.pt is unreadable: PytorchStreamReader failed locating file data.pkl: file not found
+    #> save_atomically: checkpoint.pt holds epoch 1
 # --8<-- [end:save]
 
 # --8<-- [start:fit]

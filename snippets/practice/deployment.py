@@ -278,7 +278,7 @@ for image, label, eager_logits in zip(digits, test_labels, logits):
     status, answer = post(pgm(image))
     answers.append(answer)
     print(f"{status} true digit {label}: predicted {answer['digit']}, "
-          f"p = {max(answer['probabilities']):.2f}")  # ±3 in the last digit
+          f"p = {max(answer['probabilities']):.2f}")
     #> 200 true digit 7: predicted 7, p = 1.00
     #> 200 true digit 2: predicted 2, p = 0.99
     #> 200 true digit 1: predicted 1, p = 1.00

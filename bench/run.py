@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from zero_to_all import CACHE  # noqa: E402
-from zero_to_all.runs import latest  # noqa: E402
+from zero_to_all.runs import cpu_description, latest  # noqa: E402
 from zero_to_all.sitecheck import browser_check, free_port  # noqa: E402
 
 PY = sys.executable
@@ -68,17 +68,10 @@ def build(site: Path, env: dict | None = None) -> dict:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     import torch
 
+    cpu = cpu_description()  # the CPU and the kernels torch chose on it
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
         f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()}, torch {torch.__version__}"

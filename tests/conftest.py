@@ -35,6 +35,35 @@ def update_outputs(request) -> bool:
     return request.config.getoption("--update-outputs")
 
 
+BUILD_TIMEOUT = 1800  # s: a build waits for the page tests' runs before it draws
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection
+def pytest_collection_modifyitems(session, config, items):
+    """The build's tests go last, and its figures wait for the page tests' runs.
+
+    The page tests run each snippet once and cache the run; a build in the same
+    suite draws its figures from those runs (`ZTA_AWAIT_RUNS`) instead of running
+    the snippets again. It waits only for snippets whose every block is selected
+    (the others it runs itself), and runs after the page tests in a single process.
+    Tests that draw figures share the xdist group "build" for that reason.
+    """
+    selected: dict[str, set[int]] = {}
+    chains: dict[str, set[int]] = {}
+    for item in items:
+        block = getattr(item, "callspec", None) and item.callspec.params.get("block")
+        if block is not None and block.snippet:
+            selected.setdefault(block.snippet, set()).add(block.index)
+            siblings = item.callspec.params["siblings"]
+            chains[block.snippet] = {b.index for b in siblings if b.snippet == block.snippet}
+    complete = sorted(s for s, indices in selected.items() if indices == chains[s])
+    os.environ["ZTA_AWAIT_RUNS"] = ",".join(complete)
+    builds = [i for i in items if any(m.args == ("build",) for m in i.iter_markers("xdist_group"))]
+    for item in builds:
+        item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))  # waiting for the page tests included
+    items[:] = [i for i in items if i not in builds] + builds
+
+
 def pytest_runtest_logreport(report):
     """Collect what --update-outputs rewrote (from every xdist worker)."""
     for name, value in getattr(report, "user_properties", []):

@@ -50,6 +50,7 @@ def test_every_formula_is_marked_for_katex(built_site):
         assert not stray, f"{page.relative_to(built_site)}: math outside arithmatex: {stray[:3]}"
 
 
+@pytest.mark.xdist_group("build")  # after the page tests, whose runs the figures plot
 @pytest.mark.parametrize("name", sorted(load()))
 def test_figure_is_deterministic(name):
     """Rendering a figure twice from scratch gives the same bytes."""

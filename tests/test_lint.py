@@ -84,14 +84,13 @@ def test_includes_are_sections_shown_under_their_title(page):
                 )
             if f.lang != "python" or f.title != path:
                 problems.append(f'{where}: put it in a ```python title="{path}" fence')
-    for number, line in enumerate(page.read_text().splitlines(), start=1):
-        m = INCLUDE.match(line)
-        if m and not any(number in range(f.line, f.line + len(f.body) + 1) for f in fences(page.read_text())):
-            if not PARTIAL.fullmatch(m.group("target")):
-                problems.append(
-                    f"docs/{rel}, line {number}: outside a code fence, include only shared "
-                    "markdown from partials/ (code comes from snippets/ inside a python fence)"
-                )
+    inside = {n for f in fences(page.read_text()) for n in range(f.line, f.end + 1)}
+    for inc in includes(page.read_text()):
+        if inc.line not in inside and not PARTIAL.fullmatch(inc.path):
+            problems.append(
+                f"docs/{rel}, line {inc.line}: outside a code fence, include only shared "
+                "markdown from partials/ (code comes from snippets/ inside a python fence)"
+            )
     assert not problems, "\n".join(problems)
 
 

@@ -118,9 +118,9 @@ for hidden in (2, 8, 64):
         uat_fits[hidden] = net(x_1d)
     max_error = (uat_fits[hidden] - y_1d).abs().max()
     print(f"{hidden:2d} hidden units: mean squared error {loss.item():.3f}, largest error {max_error:.1f}")
-    #>  2 hidden units: mean squared error 0.3613, largest error 1.00
-    #>  8 hidden units: mean squared error 0.0238, largest error 0.72
-    #> 64 hidden units: mean squared error 0.0018, largest error 0.18
+    #>  2 hidden units: mean squared error 0.361, largest error 1.0
+    #>  8 hidden units: mean squared error 0.024, largest error 0.7
+    #> 64 hidden units: mean squared error 0.002, largest error 0.2
 # --8<-- [end:universal-approximation]
 
 # --8<-- [start:numpy-setup]

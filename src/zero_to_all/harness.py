@@ -28,7 +28,17 @@ from pathlib import Path
 from . import ROOT
 from .outputs import MalformedOutput, PrintLog, check, printed_lines, rewrite
 from .pages import PageBlock
-from .runs import CodeFailed, SnippetRun, execute, new_workdir, record_verified, sandbox, save, source_key
+from .runs import (
+    CodeFailed,
+    SnippetRun,
+    execute,
+    mark_failed,
+    new_workdir,
+    record_verified,
+    sandbox,
+    save,
+    source_key,
+)
 
 
 class BlockFailed(AssertionError):
@@ -105,6 +115,8 @@ def run_block(block: PageBlock, page_blocks: list[PageBlock], update_outputs: bo
         chain.done[block.index] = _execute_block(block, chain)
     failure = chain.done[block.index]
     if failure:
+        if block.snippet and block.base == ROOT:
+            mark_failed(block.snippet)  # a build waiting for this run stops waiting
         raise BlockFailed(failure)
     last = block.index == max(b.index for b in same)
     problems = [] if update_outputs else _output_problems(chain, complete=last)
@@ -160,6 +172,8 @@ def _finish(block: PageBlock, chain: Chain, passed: bool, update_outputs: bool) 
         run = SnippetRun.of(snippet, source_key(source), chain.seconds, chain.namespace, log.events)
         save(run)
         record_verified(run)
+    elif not passed:
+        mark_failed(snippet)
     return finished
 
 

@@ -59,6 +59,9 @@ def run_profile(name: str, dump: Path, pytest_args: list[str]) -> tuple[int, flo
     _, env = PROFILES[name]
     # a profile is set from outside only: nothing inherited from this shell may override it
     clean = {k: v for k, v in os.environ.items() if k not in {v for _, e in PROFILES.values() for v in e}}
+    # torch.compile's cache key ignores ATEN_CPU_CAPABILITY: a kernel compiled under one
+    # profile would be reused under the next (and gave wrong values): one cache each
+    env = {**env, "TORCHINDUCTOR_CACHE_DIR": str(dump.parent / f"{name}-inductor")}
     started = time.perf_counter()
     result = subprocess.run(
         [

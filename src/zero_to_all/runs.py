@@ -275,6 +275,9 @@ def _plain_values(namespace: dict) -> tuple[dict, dict]:
         ):
             continue
         if isinstance(value, torch.Tensor):
+            if value.is_meta:
+                dropped[name] = "a meta tensor (it has no values)"
+                continue
             value = value.detach().cpu().clone()  # a view would pickle its whole storage
         try:
             blob = pickle.dumps(value)
@@ -344,24 +347,60 @@ def latest(rel: str) -> SnippetRun | None:
     return None
 
 
-def _lock(rel: str):
+def snippet_lock(rel: str):
+    """Held by whoever runs snippet `rel` for the cache, across processes (one
+    object per path in a process, so a process never waits for itself)."""
     from filelock import FileLock
 
     RUN_CACHE.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(RUN_CACHE / f"{rel.replace('/', '__')}.lock"))
+    return FileLock(str(RUN_CACHE / f"{rel.replace('/', '__')}.lock"), is_singleton=True, thread_local=False)
 
 
-def run_snippet(path: str | Path, fresh: bool = False) -> tuple[SnippetRun, PrintLog | None]:
-    """The snippet's run: from the cache when its source is unchanged (unless
-    `fresh`), else a real run that is then cached. One run at a time per snippet,
-    across processes, so a figure waits for the test that is already running it."""
+def _failed_marker(rel: str) -> Path:
+    return cache_file(RUN_CACHE, rel, source_key((ROOT / rel).read_text()), ".failed")
+
+
+def mark_failed(rel: str) -> None:
+    """The page tests ran this snippet's current source and it failed: no run will be cached."""
+    atomic_write(_failed_marker(rel), "")
+
+
+AWAIT = "ZTA_AWAIT_RUNS"  # snippets whose run the page tests of this suite will cache
+AWAIT_SECONDS = 1200
+
+
+def awaited(rel: str) -> bool:
+    """Is the page tests' run of this snippet coming? (Inside `make test`, the build
+    waits for it rather than running the snippet a second time.)"""
+    return rel in os.environ.get(AWAIT, "").split(",")
+
+
+def await_run(rel: str) -> SnippetRun | None:
+    """The page tests' run of an awaited snippet, once it is cached; None when they
+    failed or do not deliver in time (the caller then runs the snippet itself)."""
+    deadline = time.monotonic() + float(os.environ.get("ZTA_AWAIT_SECONDS", AWAIT_SECONDS))
+    while time.monotonic() < deadline:
+        hit = cached(rel)
+        if hit is not None or _failed_marker(rel).exists():
+            return hit
+        time.sleep(0.5)
+    return None
+
+
+def run_snippet(path: str | Path) -> tuple[SnippetRun, PrintLog | None]:
+    """The snippet's run: from the cache when its source is unchanged (waiting for
+    the page tests' run when they are about to cache it), else a real run that is
+    then cached. One fresh run at a time per snippet, across processes."""
     full = snippet_path(path)
     rel = full.relative_to(ROOT).as_posix()
-    with _lock(rel):
-        if not fresh:
-            hit = cached(full)
-            if hit is not None:
-                return hit, None
+    if awaited(rel):
+        hit = await_run(rel)
+        if hit is not None:
+            return hit, None
+    with snippet_lock(rel):
+        hit = cached(full)
+        if hit is not None:
+            return hit, None
         run, log = run_snippet_fresh(full)
         save(run)
         return run, log

@@ -287,11 +287,13 @@ def browser_check(
 
 
 def _wait_for_math(page) -> None:
+    """Until math.js has typeset the page (it marks the body), or 30 s: a page whose
+    math never gets typeset is then reported by the checks that follow."""
     with contextlib.suppress(Exception):
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.arithmatex')].every("
-            "e => e.querySelector('.katex, .katex-error') || e.classList.contains('zta-math-error'))",
-            timeout=5000,
+            "() => document.body.dataset.ztaMath === 'typeset' && [...document.querySelectorAll('.arithmatex')]"
+            ".every(e => e.querySelector('.katex, .katex-error') || e.classList.contains('zta-math-error'))",
+            timeout=30000,
         )
 
 

@@ -24,7 +24,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from zero_to_all import DOCS
-from zero_to_all.notebooks import INSTALL_CELL, build
+from zero_to_all.notebooks import build, install_cell
 from zero_to_all.pages import page_blocks
 from zero_to_all.runs import new_workdir
 from zero_to_all.sources import Chapter, all_pages, is_chapter, mkdocs_config
@@ -104,7 +104,7 @@ def test_notebook_is_the_page(page):
 
     download, site = notebook(page, "download"), notebook(page, "site")
     code = [c.source for c in download.cells if c.cell_type == "code"]
-    assert code[0] == INSTALL_CELL.rstrip("\n")
+    assert code[0] == install_cell(code[1:])
     assert all(line.startswith("#") for line in code[0].splitlines()), "the install cell must install nothing by itself"
     blocks = [b.code.strip("\n") for b in page_blocks(DOCS / page)]
     assert code[1:] == blocks, f"docs/{page}: notebook code cells differ from the page's blocks"

@@ -30,8 +30,20 @@ PREFIXED = {"note", "tip", "warning", "danger", "info", "example", "question", "
 INSTALL_CELL = """\
 # Running this notebook outside a course checkout (on Colab, or a fresh environment)?
 # Install what it needs first by removing the "# " in front of the next line:
-# %pip install torch torchvision numpy matplotlib
+# %pip install {packages}
 """
+PACKAGES = ["torch", "torchvision", "numpy", "matplotlib"]
+# a chapter that imports one of these needs the packages after it too
+EXTRA_PACKAGES = {"onnxruntime": ["onnx", "onnxscript", "onnxruntime"], "onnx": ["onnx", "onnxscript"]}
+
+
+def install_cell(code: list[str]) -> str:
+    """The commented install line for a notebook whose code cells are `code`."""
+    packages = list(PACKAGES)
+    for module, needs in EXTRA_PACKAGES.items():
+        if any(re.search(rf"^\s*(import|from) {module}\b", cell, re.M) for cell in code):
+            packages += [p for p in needs if p not in packages]
+    return INSTALL_CELL.format(packages=" ".join(packages)).rstrip("\n")
 
 
 def _rewrite_links(text: str, page: str, base_url: str | None, notebook: str) -> str:
@@ -138,7 +150,7 @@ def build(
         base = site_url if variant == "download" else None
         nb.cells.append(nbformat.v4.new_markdown_cell(_rewrite_links(title[1], page, base, chapter.notebook)))
     nb.cells.append(nbformat.v4.new_markdown_cell(intro))
-    nb.cells.append(nbformat.v4.new_code_cell(INSTALL_CELL.rstrip("\n")))
+    nb.cells.append(nbformat.v4.new_code_cell(install_cell([source for kind, source in rest if kind == "code"])))
     for kind, source in rest:
         if kind == "code":
             nb.cells.append(nbformat.v4.new_code_cell(source))

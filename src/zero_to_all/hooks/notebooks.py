@@ -99,7 +99,9 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     if src.startswith("notebooks/") and src.endswith(".ipynb"):
         chapter = Chapter(src[len("notebooks/") : -len(".ipynb")] + ".md")
         page.meta["search"] = {"exclude": True}  # its page is indexed already
-        return _buttons(config, chapter, page.url, chapter.stem) + _match_toc_ids(_clean_notebook_html(html), page.toc)
+        page_ids = page_heading_ids((Path(config["docs_dir"]) / chapter.page).read_text())
+        html = _use_page_ids(_clean_notebook_html(html), page.toc, page_ids)
+        return _buttons(config, chapter, page.url, chapter.stem) + html
     return html
 
 
@@ -128,23 +130,42 @@ def _buttons(config: MkDocsConfig, chapter: Chapter, here: str, view: str | None
     return f'<p class="zta-notebook-buttons">{" ".join(links)}</p>'
 
 
-def _match_toc_ids(html: str, toc) -> str:
-    """mkdocs-jupyter slugs the table of contents differently from the heading ids
-    nbconvert writes (headings with `code` in them differ), so the sidebar links
-    would miss. Give the headings, in order, the ids the table of contents uses."""
-    anchors: list[str] = []
+def page_heading_ids(markdown_text: str) -> list[str]:
+    """The ids MkDocs gives the headings of a chapter page, in order (toc's slugs)."""
+    import markdown
 
-    def walk(items):
-        for item in items:
-            anchors.append(item.id)
-            walk(item.children)
+    md = markdown.Markdown(extensions=["toc", "admonition", "pymdownx.details", "pymdownx.superfences", "attr_list"])
+    md.convert(markdown_text)
+    ids: list[str] = []
+
+    def walk(tokens):
+        for token in tokens:
+            ids.append(token["id"])
+            walk(token["children"])
+
+    walk(md.toc_tokens)
+    return ids
+
+
+def _use_page_ids(html: str, toc, page_ids: list[str]) -> str:
+    """Give the notebook's headings, and its table of contents, the ids its chapter
+    page uses: mkdocs-jupyter slugs headings with `code` in them differently, so
+    the sidebar and the page's own `#anchor` links would miss."""
+    items = []
+
+    def walk(entries):
+        for entry in entries:
+            items.append(entry)
+            walk(entry.children)
 
     walk(toc)
     headings = list(re.finditer(r'<h([1-6]) id="([^"]*)"', html))
-    if len(headings) != len(anchors):
+    if not (len(headings) == len(items) == len(page_ids)):
         return html
+    for item, anchor in zip(items, page_ids):
+        item.id = anchor
     out, last = [], 0
-    for m, anchor in zip(headings, anchors):
+    for m, anchor in zip(headings, page_ids):
         out.append(html[last : m.start()] + f'<h{m.group(1)} id="{anchor}"')
         last = m.end()
     out.append(html[last:])

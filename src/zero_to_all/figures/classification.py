@@ -293,6 +293,24 @@ def mnist_curves():
     return fig
 
 
+@figure("mnist-mlp/init-signal", uses=[MNIST_MLP])
+def mnist_init_signal():
+    signal = snippet(MNIST_MLP)["deep_signal"]  # init name -> E[h^2] after each hidden layer
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax = fig.subplots()
+    for (name, values), color, marker in zip(signal.items(), PALETTE, "osD"):
+        layers = np.arange(1, len(values) + 1)
+        ax.semilogy(layers, values, color=color, marker=marker, label=name)
+    ax.set(
+        xlabel="hidden layer (256 ReLU units each)",
+        ylabel=r"$\mathbb{E}[h^2]$ of its output",
+        xticks=np.arange(1, 11),
+        title="ten-layer MLP at initialisation, 1,000 MNIST images",
+    )
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
 @figure("mnist-mlp/confusion", uses=[MNIST_MLP])
 def mnist_confusion():
     confusion = snippet(MNIST_MLP)["confusion"].numpy()

@@ -207,6 +207,7 @@ def good_vs_bad():
 # ---------------------------------------------------------------- datasets and loaders, MNIST MLP, MLP from scratch
 
 DATASETS = "snippets/classification/datasets_and_loaders.py"
+FOUNDATIONS = "snippets/classification/mlp_foundations.py"
 MNIST_MLP = "snippets/classification/mnist_mlp.py"
 FROM_SCRATCH = "snippets/classification/mlp_from_scratch.py"
 
@@ -292,6 +293,24 @@ def mnist_curves():
     return fig
 
 
+@figure("mnist-mlp/init-signal", uses=[MNIST_MLP])
+def mnist_init_signal():
+    signal = snippet(MNIST_MLP)["deep_signal"]  # init name -> E[h^2] after each hidden layer
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax = fig.subplots()
+    for (name, values), color, marker in zip(signal.items(), PALETTE, "osD"):
+        layers = np.arange(1, len(values) + 1)
+        ax.semilogy(layers, values, color=color, marker=marker, label=name)
+    ax.set(
+        xlabel="hidden layer (128 ReLU units each)",
+        ylabel=r"$\mathbb{E}[h^2]$ of its output",
+        xticks=np.arange(2, 21, 2),
+        title="twenty-layer MLP at initialisation, 1,000 MNIST images",
+    )
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
 @figure("mnist-mlp/confusion", uses=[MNIST_MLP])
 def mnist_confusion():
     confusion = snippet(MNIST_MLP)["confusion"].numpy()
@@ -335,10 +354,10 @@ def mnist_mistakes():
     return _digit_grid(images, titles, colors=[PALETTE[3]] * len(titles), size=1.15)
 
 
-# --- an MLP from scratch -----------------------------------------------------------------
+# --- from the perceptron to the MLP ------------------------------------------------------
 
 
-@figure("mlp-from-scratch/neuron")
+@figure("mlp-foundations/neuron")
 def neuron():
     """A biological neuron next to the perceptron that imitates it (a drawing, no data)."""
     fig = Figure(figsize=(9.6, 3.6), layout="constrained")
@@ -423,9 +442,9 @@ def neuron():
     return fig
 
 
-@figure("mlp-from-scratch/decision-boundaries", uses=[FROM_SCRATCH])
+@figure("mlp-foundations/decision-boundaries", uses=[FOUNDATIONS])
 def decision_boundaries():
-    run = snippet(FROM_SCRATCH)
+    run = snippet(FOUNDATIONS)
     points, classes = run["points"].numpy(), run["classes"].numpy().ravel()
     steps = run["grid_steps"].numpy()
     fig = Figure(figsize=(9.6, 4.4), layout="constrained")
@@ -436,7 +455,7 @@ def decision_boundaries():
     ]
     for ax, (probability, title) in zip(axes, panels):
         p = probability.numpy().T  # rows: y, columns: x
-        ax.contourf(steps, steps, p, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.35)
+        fill = ax.contourf(steps, steps, p, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.35)
         ax.contour(steps, steps, p, levels=[0.5], colors=INK, linewidths=2)
         for label, color, marker in ((1, PALETTE[0], "o"), (0, PALETTE[3], "^")):
             chosen = classes == label
@@ -452,10 +471,13 @@ def decision_boundaries():
         ax.set(xlim=(-1.6, 1.6), ylim=(-1.6, 1.6), aspect="equal", title=title, xlabel="$x_1$", ylabel="$x_2$")
         ax.grid(False)
     axes[0].legend(fontsize=8, loc="upper right")
+    bar = fig.colorbar(fill, ax=axes, shrink=0.85, ticks=np.linspace(0, 1, 6))
+    bar.set_label("predicted probability of class 1 (inner ring)")
+    bar.outline.set_visible(False)
     return fig
 
 
-@figure("mlp-from-scratch/activations")
+@figure("mlp-foundations/activations")
 def activation_functions():
     """ReLU, sigmoid, tanh, softplus, GELU and their derivatives (pure math)."""
     from math import erf, pi, sqrt
@@ -482,9 +504,9 @@ def activation_functions():
     return fig
 
 
-@figure("mlp-from-scratch/universal-approximation", uses=[FROM_SCRATCH])
+@figure("mlp-foundations/universal-approximation", uses=[FOUNDATIONS])
 def universal_approximation():
-    run = snippet(FROM_SCRATCH)
+    run = snippet(FOUNDATIONS)
     x, y = run["x_1d"].numpy().ravel(), run["y_1d"].numpy().ravel()
     fits = run["uat_fits"]
     fig = Figure(figsize=(9.6, 3.0), layout="constrained")
@@ -496,6 +518,9 @@ def universal_approximation():
     axes[0].set_ylabel("$y$")
     axes[0].legend(fontsize=8, loc="lower left")
     return fig
+
+
+# --- an MLP from scratch -----------------------------------------------------------------
 
 
 @figure("mlp-from-scratch/numpy-loss", uses=[FROM_SCRATCH])

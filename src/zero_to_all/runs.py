@@ -315,11 +315,24 @@ def _cache_file(rel: str, key: str) -> Path:
 
 
 def save(run: SnippetRun) -> None:
+    """Cache the run, beside a digest of its values (figures key their cache on it)."""
     target = _cache_file(run.path, run.key)
-    for old in cached_versions(RUN_CACHE, run.path, ".pkl"):
-        if old != target:
-            old.unlink(missing_ok=True)
+    for suffix in (".pkl", ".values"):
+        for old in cached_versions(RUN_CACHE, run.path, suffix):
+            if old != target.with_suffix(suffix):
+                old.unlink(missing_ok=True)
+    atomic_write(target.with_suffix(".values"), hashlib.sha256(pickle.dumps(run.values)).hexdigest())
     atomic_write(target, pickle.dumps(run))
+
+
+def values_digest(path: str) -> str:
+    """A digest of the values the cached run of the snippet's current source left
+    ("not run" without one), read without unpickling (no torch import): a figure
+    drawn from other values, e.g. another run's timings, is not taken from the cache."""
+    try:
+        return _cache_file(path, source_key((ROOT / path).read_text())).with_suffix(".values").read_text()
+    except OSError:
+        return "not run"
 
 
 def cached(path: str | Path) -> SnippetRun | None:

@@ -12,8 +12,9 @@ and a page shows it as `![alt](../figures/gradient-descent/loss-curve.svg)`.
 A figure that plots what a snippet computed lists that snippet in `uses` and
 reads the values with `snippet()` (one source of truth: the snippet's own run,
 shared with the tests through the run cache). Rendering is deterministic (fixed
-SVG hash salt, no date, seeded data) and cached by a hash of the figure's
-module, this file and the snippets it uses.
+SVG hash salt, no date, seeded data) and cached by a hash of the figure's own
+function (plus the module's shared helpers), this file, the snippets it uses
+and the values of the runs it plots (so a figure of timings follows its run).
 """
 
 from __future__ import annotations
@@ -157,8 +158,11 @@ def cache_key(spec: FigureSpec) -> str:
     h = hashlib.sha256()
     h.update(Path(__file__).read_bytes())
     h.update(_own_source(spec).encode())
+    from ..runs import values_digest
+
     for path in spec.uses:
         h.update((ROOT / path).read_bytes())
+        h.update(values_digest(path).encode())  # the run it plots, not only the code
     h.update(spec.name.encode())
     h.update(matplotlib.__version__.encode())
     return h.hexdigest()[:16]

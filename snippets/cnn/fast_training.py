@@ -68,6 +68,7 @@ print(f"shape {tuple(h_cl.shape)}; strides: default {h.stride()}, "
 
 # --8<-- [start:timing]
 import time
+
 from torch.utils.data import DataLoader
 
 

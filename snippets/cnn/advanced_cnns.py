@@ -264,7 +264,7 @@ def test_accuracy(model, batch_size=1000):
     return correct / len(x_test)
 
 
-subset = 30_000  # the first half of the training set: one epoch of it each
+subset = 15_000  # the first quarter of the training set: one epoch of it each
 results = {}
 for name, make in [("basic CNN", BasicCNN), ("Inception net", InceptionNet),
                    ("small ResNet", small_resnet)]:

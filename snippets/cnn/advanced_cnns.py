@@ -280,10 +280,10 @@ print(f"{'model':14s} {'parameters':>10s}  test accuracy  time per epoch")
 #> model          parameters  test accuracy  time per epoch
 for name, r in results.items():
     row = f"{name:14s} {r['parameters']:10,}  {r['accuracy']:13.1%}  {r['seconds']:.1f} s"
-    print(row)  # ±3 in the last digit
-    #> basic CNN           8,490          97.2%  4.8 s
-    #> Inception net      97,298          98.2%  40.4 s
-    #> small ResNet       52,666          98.7%  30.2 s
+    print(row)  # ±2 in the last digit
+    #> basic CNN           8,490          95.4%  7.9 s
+    #> Inception net      97,298          96.9%  49.2 s
+    #> small ResNet       52,666          98.3%  28.8 s
 # --8<-- [end:compare]
 
 # --8<-- [start:exercise-kaiming]

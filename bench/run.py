@@ -2,14 +2,17 @@
 write it to bench/results.md. Measured, never asserted: the targets are printed
 beside each figure for comparison.
 
-    .venv/bin/python bench/run.py [--skip-suite] [--skip-portability]
+    .venv/bin/python bench/run.py [--only PART ...] [--skip-suite] [--skip-portability]
 
-Measures: a fully cold strict build (empty figure and snippet-run caches), a
-cold build with the snippet runs cached (as after `make test`), a warm rebuild,
-a rebuild after editing one figure module, the full test suite (the pytest
-part of `make test`), `make test-portability` (the page tests under three CPU
-kernel profiles), the ten slowest snippets, the bytes a page transfers
-(largest and median, math engine included) and the build's peak memory.
+Measures (PART in brackets): a fully cold strict build (empty figure and
+snippet-run caches), a cold build with the snippet runs cached (as after
+`make test`), a warm rebuild, a rebuild after editing one figure module and the
+build's peak memory [build]; the full test suite, the pytest part of `make test`
+[suite]; `make test-portability`, the page tests under three CPU kernel profiles
+[portability]; the ten slowest snippets [snippets]; the bytes a page transfers,
+largest and median, math engine included [pages]; and the recipes the chapters
+call fast, each raced against the well-known recipe it beats, with the ratio
+[recipes, see bench/recipes.py].
 """
 
 from __future__ import annotations
@@ -78,42 +81,26 @@ def machine() -> str:
     )
 
 
+Row = tuple[str, str, str]
+PARTS = ["build", "suite", "portability", "snippets", "pages", "recipes"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
     parser.add_argument("--skip-portability", action="store_true", help="do not time make test-portability")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS, help="measure only these parts")
     args = parser.parse_args()
-    rows: list[tuple[str, str, str]] = []
+    parts = set(args.only) - {"suite"} * args.skip_suite - {"portability"} * args.skip_portability
+    rows: list[Row] = []
     work = Path(tempfile.mkdtemp(prefix="zta-bench-"))
     saved = work / "cache-backup"
     if CACHE.exists():
         shutil.copytree(CACHE, saved)
     try:
-        # 1. fully cold: no figure cache, no snippet-run cache
-        shutil.rmtree(CACHE, ignore_errors=True)
-        cold = build(work / "cold")
-        rows.append(("cold build, empty caches (figures train their snippets)", f"{cold['seconds']:.1f} s", "≤ 60 s"))
-        # 2. cold figures, cached snippet runs (what `make build` meets after `make test`)
-        shutil.rmtree(CACHE / "figures", ignore_errors=True)
-        semi = build(work / "semi")
-        rows.append(("cold build, snippet runs cached (after make test)", f"{semi['seconds']:.1f} s", "≤ 60 s"))
-        # 3. warm
-        warm = build(work / "warm")
-        rows.append(("warm rebuild (nothing changed)", f"{warm['seconds']:.1f} s", "≤ 10 s"))
-        # 4. one figure's source edited
-        original = FIGURE_MODULE.read_text()
-        assert FIGURE_FUNCTION in original
-        try:
-            FIGURE_MODULE.write_text(original.replace(FIGURE_FUNCTION, FIGURE_FUNCTION + "\n    # bench: touched", 1))
-            touched = build(work / "touched")
-        finally:
-            FIGURE_MODULE.write_text(original)
-        rows.append(("rebuild after editing one figure's function", f"{touched['seconds']:.1f} s", "≤ 10 s (warm)"))
-        peak = max(r["peak_mb"] for r in (cold, semi, warm, touched))
-        rows.append(("peak memory of a build (max RSS)", f"{peak:.0f} MB", "—"))
-
-        # 5. the suite
-        if not args.skip_suite:
+        if "build" in parts:
+            rows += builds(work)
+        if "suite" in parts:
             suite = measure(
                 [str(ROOT / ".venv/bin/pytest"), "-q", "-n", "auto", "--dist", "loadgroup", "-p", "no:cacheprovider"]
             )
@@ -121,8 +108,8 @@ def main() -> None:
                 ("test suite (pytest part of make test, -n auto)", f"{suite['seconds'] / 60:.1f} min", "≤ 10 min")
             )
 
-        # 5b. the page tests under every CPU kernel profile
-        if not args.skip_portability:
+        # the page tests under every CPU kernel profile
+        if "portability" in parts:
             portability = measure([PY, "-m", "zero_to_all.portability"])
             rows.append(
                 (
@@ -132,31 +119,21 @@ def main() -> None:
                 )
             )
 
-        # 6. slowest snippets, from the runs the suite cached
-        runs = []
-        for snippet in sorted((ROOT / "snippets").rglob("*.py")):
+        # slowest snippets, from the runs the suite cached
+        runs = [] if "snippets" in parts else None
+        for snippet in sorted((ROOT / "snippets").rglob("*.py")) if runs is not None else []:
             run = latest(snippet.relative_to(ROOT).as_posix())
             if run:
                 runs.append((run.seconds, run.path))
-        for seconds, path in sorted(runs, reverse=True)[:10]:
+        for seconds, path in sorted(runs or [], reverse=True)[:10]:
             budget = "≤ 90 s (uses MNIST)" if "datasets.MNIST(" in (ROOT / path).read_text() else "≤ 10 s"
             rows.append((f"snippet {path} (in the suite, one thread)", f"{seconds:.2f} s", budget))
 
-        # 7. page weight, as a first visit transfers it (fresh browser context per page)
-        port = free_port()
-        site = work / "served"
-        build(site, {"ZTA_SITE_URL": f"http://127.0.0.1:{port}/"})
-        report = browser_check(site, port=port)
-        sizes = {p: b for p, b in report.bytes_per_page.items() if not p.startswith("(")}
-        largest = max(sizes, key=sizes.get)
-        rows.append((f"largest page transfer ({largest})", f"{sizes[largest] / 1e6:.2f} MB", "≤ 1 MB"))
-        rows.append(
-            (
-                f"median page transfer ({len(sizes)} pages)",
-                f"{statistics.median(sizes.values()) / 1e6:.2f} MB",
-                "≤ 1 MB",
-            )
-        )
+        # page weight, as a first visit transfers it (fresh browser context per page)
+        if "pages" in parts:
+            rows += page_weight(work)
+        if "recipes" in parts:
+            rows += recipes()
     finally:
         shutil.rmtree(CACHE, ignore_errors=True)
         if saved.exists():
@@ -174,6 +151,118 @@ def main() -> None:
     print(text)
     (ROOT / "bench").mkdir(exist_ok=True)
     (ROOT / "bench/results.md").write_text(text)
+
+
+def builds(work: Path) -> list[Row]:
+    # fully cold: no figure cache, no snippet-run cache
+    shutil.rmtree(CACHE, ignore_errors=True)
+    cold = build(work / "cold")
+    # cold figures, cached snippet runs (what `make build` meets after `make test`)
+    shutil.rmtree(CACHE / "figures", ignore_errors=True)
+    semi = build(work / "semi")
+    warm = build(work / "warm")
+    # one figure's source edited
+    original = FIGURE_MODULE.read_text()
+    assert FIGURE_FUNCTION in original
+    try:
+        FIGURE_MODULE.write_text(original.replace(FIGURE_FUNCTION, FIGURE_FUNCTION + "\n    # bench: touched", 1))
+        touched = build(work / "touched")
+    finally:
+        FIGURE_MODULE.write_text(original)
+    peak = max(r["peak_mb"] for r in (cold, semi, warm, touched))
+    return [
+        ("cold build, empty caches (figures train their snippets)", f"{cold['seconds']:.1f} s", "≤ 60 s"),
+        ("cold build, snippet runs cached (after make test)", f"{semi['seconds']:.1f} s", "≤ 60 s"),
+        ("warm rebuild (nothing changed)", f"{warm['seconds']:.1f} s", "≤ 10 s"),
+        ("rebuild after editing one figure's function", f"{touched['seconds']:.1f} s", "≤ 10 s (warm)"),
+        ("peak memory of a build (max RSS)", f"{peak:.0f} MB", "—"),
+    ]
+
+
+def page_weight(work: Path) -> list[Row]:
+    """Bytes a first visit transfers (a fresh browser context per page)."""
+    port = free_port()
+    site = work / "served"
+    build(site, {"ZTA_SITE_URL": f"http://127.0.0.1:{port}/"})
+    report = browser_check(site, port=port)
+    sizes = {p: b for p, b in report.bytes_per_page.items() if not p.startswith("(")}
+    largest = max(sizes, key=sizes.get)
+    median = statistics.median(sizes.values())
+    return [
+        (f"largest page transfer ({largest})", f"{sizes[largest] / 1e6:.2f} MB", "≤ 1 MB"),
+        (f"median page transfer ({len(sizes)} pages)", f"{median / 1e6:.2f} MB", "≤ 1 MB"),
+    ]
+
+
+def recipe(job: str) -> dict:
+    """One job of bench/recipes.py, in its own process."""
+    out = subprocess.run([PY, str(ROOT / "bench/recipes.py"), job], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        sys.exit(f"bench/recipes.py {job} failed:\n{(out.stdout + out.stderr)[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def recipes() -> list[Row]:
+    """The recipes the chapters call fast, each beside the recipe it beats."""
+    rows: list[Row] = []
+    race = recipe("mnist-race")
+    course = race["course"]["runs"]
+    seconds = statistics.median(r["seconds"] for r in course)
+    accuracies = sorted(r["accuracy"] for r in course)
+    reached = sum(a >= 0.99 for a in accuracies)
+    rows.append(
+        (
+            f"MNIST, course recipe (fast-training page, 1 epoch), 2 threads, {len(course)} seeds",
+            f"{seconds:.1f} s (median); test accuracy median {statistics.median(accuracies):.2%}, "
+            f"{accuracies[0]:.2%}–{accuracies[-1]:.2%}, {reached}/{len(course)} seeds ≥ 99.0 %",
+            "≤ 15 s, median ≥ 99.0 %",
+        )
+    )
+    epochs = race["examples"]["epochs"]
+    last = epochs[-1]
+    reference = "to 99.0 %" if last["accuracy"] >= 0.99 else "never reached 99.0 %"
+    rows.append(
+        (
+            "MNIST, pytorch/examples recipe (Adadelta, StepLR, DataLoader), 2 threads",
+            f"{last['seconds']:.1f} s, {len(epochs)} epochs {reference}; "
+            + ", ".join(f"{e['accuracy']:.2%}" for e in epochs),
+            "—",
+        )
+    )
+    rows.append(("MNIST to 99.0 %: pytorch/examples time / course time", f"{last['seconds'] / seconds:.1f}×", "≥ 20×"))
+
+    resnet = recipe("resnet")
+    rows.append(
+        (
+            f"MNIST, small ResNet (advanced-CNNs page), course recipe, {resnet['epochs']} epochs, 2 threads",
+            f"{resnet['accuracy']:.2%} in {resnet['seconds']:.1f} s",
+            "≥ 99.3 %",
+        )
+    )
+
+    compiled = recipe("compile")
+    eager, fused = compiled["eager"], compiled["torch.compile"]
+    rows.append(
+        (
+            "compact CNN training step, batch 256, 1 thread: eager vs torch.compile",
+            f"{eager['step_ms']:.0f} ms vs {fused['step_ms']:.0f} ms per step "
+            f"({eager['step_ms'] / fused['step_ms']:.2f}×); first compiled step {fused['first_step_s']:.0f} s",
+            "compile pays off only if > 1×",
+        )
+    )
+
+    served = recipe("deployment")["bench"]
+    for name in ("eager", "torch.export", "onnxruntime"):
+        for batch in (1, 256):
+            r = served[f"{name}, batch {batch}"]
+            rows.append(
+                (
+                    f"deployment CNN, {name}, batch {batch}, 1 thread",
+                    f"{r['latency_ms']:.2f} ms, {r['images_per_s']:,.0f} images/s",
+                    "—",
+                )
+            )
+    return rows
 
 
 if __name__ == "__main__":

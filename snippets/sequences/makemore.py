@@ -12,14 +12,14 @@ download_url("https://raw.githubusercontent.com/karpathy/makemore/master/names.t
              root="data", filename="names.txt", md5="401b3c4cac9e28a586ed15e81256680d")
 words = open("data/names.txt").read().splitlines()
 print(f"{len(words):,} names of {min(len(w) for w in words)} to {max(len(w) for w in words)} letters: {words[:6]}")
-#> 
+#> 32,033 names of 2 to 15 letters: ['emma', 'olivia', 'ava', 'isabella', 'sophia', 'charlotte']
 
 chars = sorted(set("".join(words)))  # the 26 letters
 stoi = {ch: i + 1 for i, ch in enumerate(chars)}
 stoi["."] = 0  # one token marks both the start and the end of a name
 itos = {i: ch for ch, i in stoi.items()}
 print(f"{len(stoi)} tokens: {''.join(itos[i] for i in range(len(itos)))}")
-#> 
+#> 27 tokens: .abcdefghijklmnopqrstuvwxyz
 # --8<-- [end:download]
 
 # --8<-- [start:bigram-counts]
@@ -32,20 +32,20 @@ for w in words:
 xs, ys = torch.tensor(xs), torch.tensor(ys)
 N = torch.bincount(27 * xs + ys, minlength=27 * 27).reshape(27, 27)  # N[i, j]: how often j follows i
 print(f"{len(xs):,} bigrams, {(N > 0).sum()} of the 729 pairs occur")
-#> 
+#> 228,146 bigrams, 627 of the 729 pairs occur
 counts, pairs = N.flatten().topk(5)
 print(", ".join(f"{itos[p // 27]}{itos[p % 27]} {c:,}" for c, p in zip(counts.tolist(), pairs.tolist())))
-#> 
+#> n. 6,763, a. 6,640, an 5,438, .a 4,410, e. 3,983
 # --8<-- [end:bigram-counts]
 
 # --8<-- [start:bigram-nll]
 P = N.float() / N.sum(dim=1, keepdim=True)  # row i: the distribution of the character after i
 nll = -P[xs, ys].log().mean()  # mean negative log-likelihood of all bigrams
 print(f"counting model: mean NLL {nll:.4f}")
-#> 
+#> counting model: mean NLL 2.4540
 P_smooth = (N + 1).float() / (N + 1).sum(dim=1, keepdim=True)  # add-one smoothing
 print(f"with add-one smoothing: {-P_smooth[xs, ys].log().mean():.4f}; uniform over 27: {torch.log(torch.tensor(27.0)):.4f}")
-#> 
+#> with add-one smoothing: 2.4546; uniform over 27: 3.2958
 
 
 def name_nll(name, P):
@@ -54,7 +54,7 @@ def name_nll(name, P):
 
 
 print(f"'emma' {name_nll('emma', P):.2f}, 'zjq' {name_nll('zjq', P):.2f} (smoothed {name_nll('zjq', P_smooth):.2f})")
-#> 
+#> 'emma' 2.51, 'zjq' inf (smoothed 5.14)
 # --8<-- [end:bigram-nll]
 
 
@@ -70,7 +70,7 @@ def sample_bigram(P, generator):
 
 g = torch.Generator().manual_seed(2147483647)
 print([sample_bigram(P_smooth, g) for _ in range(8)])
-#> 
+#> ['cexze', 'momasurailezitynn', 'konimittain', 'llayn', 'ka', 'da', 'staiyaubrtthrigotai', 'moliellavo']
 # --8<-- [end:bigram-sample]
 
 # --8<-- [start:linear]
@@ -88,7 +88,11 @@ for step in range(101):
         W -= 50 * W.grad  # plain gradient descent on all bigrams at once
     if step % 25 == 0:
         print(f"step {step:3d}: loss {loss.item():.4f}")
-        #> 
+        #> step   0: loss 3.7686
+        #> step  25: loss 2.5577
+        #> step  50: loss 2.5099
+        #> step  75: loss 2.4960
+        #> step 100: loss 2.4900
 # --8<-- [end:linear]
 
 # --8<-- [start:linear-counts]
@@ -101,7 +105,7 @@ def grouped_nll(W):
 
 
 print(torch.allclose(grouped_nll(W), F.cross_entropy(x_onehot @ W, ys)))
-#> 
+#> True
 
 fits = {}
 for penalty in (0.0, 0.01):
@@ -115,17 +119,22 @@ for penalty in (0.0, 0.01):
             W -= 50 * W.grad
         if step in (100, 1000, 3000):
             print(f"penalty {penalty}: step {step:4d}, NLL {grouped_nll(W).item():.4f}")
-            #> 
+            #> penalty 0.0: step  100, NLL 2.4727
+            #> penalty 0.0: step 1000, NLL 2.4554
+            #> penalty 0.0: step 3000, NLL 2.4544
+            #> penalty 0.01: step  100, NLL 2.4748
+            #> penalty 0.01: step 1000, NLL 2.4604
+            #> penalty 0.01: step 3000, NLL 2.4604
     fits[penalty] = W.detach()
 
 W = fits[0.01]
 c = 2 * 0.01 * M / 27**2  # the penalty's gradient 2 * 0.01 * W / 729, in units of counts / M
 implied = N.sum(dim=1, keepdim=True) * W.softmax(dim=1)  # n_i * p_ij: the counts the model acts as if it saw
 print(f"c = {c:.2f}; never-seen bigrams get {implied[N == 0].mean():.1f} counts on average")
-#> 
+#> c = 6.26; never-seen bigrams get 6.8 counts on average
 print(f"add-5 smoothing: {-((N + 5) / (N + 5).sum(1, keepdim=True))[xs, ys].log().mean():.4f}, "
       f"add-10: {-((N + 10) / (N + 10).sum(1, keepdim=True))[xs, ys].log().mean():.4f}")
-#> 
+#> add-5 smoothing: 2.4577, add-10: 2.4621
 # --8<-- [end:linear-counts]
 
 # --8<-- [start:dataset]
@@ -153,9 +162,9 @@ Xtr, Ytr = build_dataset(shuffled[:n1])  # 80 % of the names to train on
 Xdev, Ydev = build_dataset(shuffled[n1:n2])  # 10 % to choose settings with
 Xte, Yte = build_dataset(shuffled[n2:])  # 10 % to report, once, at the end
 print(f"train {tuple(Xtr.shape)}, dev {tuple(Xdev.shape)}, test {tuple(Xte.shape)}")
-#> 
+#> train (182819, 6), dev (22760, 6), test (22567, 6)
 print(f"'{shuffled[0]}':", [("".join(itos[i] for i in x), itos[y]) for x, y in zip(Xtr[:3].tolist(), Ytr[:3].tolist())])
-#> 
+#> 'edison': [('......', 'e'), ('.....e', 'd'), ('....ed', 'i')]
 # --8<-- [end:dataset]
 
 # --8<-- [start:model]
@@ -163,7 +172,7 @@ from torch import nn
 
 device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
 Xtr, Ytr, Xdev, Ydev, Xte, Yte = (t.to(device) for t in (Xtr, Ytr, Xdev, Ydev, Xte, Yte))
-n_embd, n_hidden = 24, 512
+n_embd, n_hidden = 24, 256
 
 
 def make_mlp():
@@ -184,9 +193,9 @@ def evaluate(model, X, Y):
 torch.manual_seed(0)
 model = make_mlp()
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
-#> 
+#> 44,707 parameters
 print(f"before training: dev loss {evaluate(model, Xdev, Ydev):.3f}, uniform guess ln 27 = {math.log(27):.3f}")
-#> 
+#> before training: dev loss 3.286, uniform guess ln 27 = 3.296
 # --8<-- [end:model]
 
 # --8<-- [start:learning-rate]
@@ -210,19 +219,19 @@ def train(model, lr, steps, batch_size=512, decay=True, log_every=None):
     return log
 
 
-candidates = [0.001, 0.003, 0.01, 0.03, 0.1]
+candidates = [0.001, 0.003, 0.01, 0.03]
 sweep = {}
 for lr in candidates:  # short runs at a constant learning rate, judged on the dev set
     torch.manual_seed(0)
     model = make_mlp()
     train(model, lr, steps=200, decay=False)
     sweep[lr] = evaluate(model, Xdev, Ydev)
-print(", ".join(f"lr {lr}: {loss:.3f}" for lr, loss in sweep.items()))
-#> 
+print(", ".join(f"lr {lr}: {loss:.2f}" for lr, loss in sweep.items()))
+#> lr 0.001: 2.29, lr 0.003: 2.24, lr 0.01: 2.22, lr 0.03: 2.31
 # The largest learning rate within 0.02 of the best dev loss: as good, and it trains fastest.
 best_lr = max(lr for lr in candidates if sweep[lr] < min(sweep.values()) + 0.02)
 print(f"chosen: {best_lr}")
-#> 
+#> chosen: 0.01
 # --8<-- [end:learning-rate]
 
 # --8<-- [start:train]
@@ -235,14 +244,17 @@ curves = train(model, best_lr, steps=4000, log_every=250)  # [(step, mean batch 
 train_seconds = time.perf_counter() - start
 for step, train_loss, dev_loss in curves[3::4]:
     print(f"step {step:4d}: batch loss {train_loss:.3f}, dev {dev_loss:.3f}")
-    #> 
+    #> step 1000: batch loss 2.077, dev 2.136
+    #> step 2000: batch loss 1.998, dev 2.074
+    #> step 3000: batch loss 1.925, dev 2.028
+    #> step 4000: batch loss 1.897, dev 2.008
 print(f"4,000 steps took {train_seconds:.1f} s on {device}")
-#> 
+#> 4,000 steps took 14.9 s on cpu
 # --8<-- [end:train]
 
 # --8<-- [start:test]
 print(f"train {evaluate(model, Xtr, Ytr):.3f}, dev {evaluate(model, Xdev, Ydev):.3f}, test {evaluate(model, Xte, Yte):.3f}")
-#> 
+#> train 1.898, dev 2.008, test 2.004
 # --8<-- [end:test]
 
 
@@ -263,7 +275,7 @@ def sample_mlp(model, generator):
 g = torch.Generator().manual_seed(2147483647)
 samples = [sample_mlp(model, g) for _ in range(12)]
 print(samples)
-#> 
+#> ['dexze', 'zomarie', 'rochita', 'kellin', 'janain', 'lucan', 'katar', 'samiyah', 'javery', 'mari', 'moriella', 'kinzie']
 # --8<-- [end:sample]
 
 # --8<-- [start:embedding]
@@ -273,7 +285,7 @@ U, S, Vh = torch.linalg.svd(centred, full_matrices=False)  # principal component
 embedding_2d = (centred @ Vh[:2].T).numpy()  # (27, 2): along the two directions in which the vectors vary most
 token_labels = [itos[i] for i in range(27)]
 print(f"the first two directions hold {(S[:2] ** 2).sum() / (S**2).sum():.0%} of the variance")
-#> 
+#> the first two directions hold 19% of the variance
 # --8<-- [end:embedding]
 
 # --8<-- [start:exercise-bigram-dev]
@@ -288,11 +300,12 @@ dev_last, dev_next = Xdev[:, -1].cpu(), Ydev.cpu()
 for alpha in (0, 1):
     P_train = (N_train + alpha).float() / (N_train + alpha).sum(dim=1, keepdim=True)
     print(f"add-{alpha}: dev NLL {-P_train[dev_last, dev_next].log().mean():.4f}")
-    #> 
+    #> add-0: dev NLL inf
+    #> add-1: dev NLL 2.4647
 bigram_dev = -P_train[dev_last, dev_next].log().mean().item()
 unseen = (N_train[dev_last, dev_next] == 0).sum().item()
 print(f"{unseen} dev bigrams never occur in the training names")
-#> 
+#> 7 dev bigrams never occur in the training names
 assert evaluate(model, Xdev, Ydev) < bigram_dev - 0.3
 # --8<-- [end:exercise-bigram-dev]
 
@@ -306,5 +319,5 @@ assert torch.equal(x_onehot[:1000] @ W, W[xs[:1000]])
 assert torch.equal(embedding(xs[:1000]), W[xs[:1000]])
 print(f"one-hot @ W, W[xs] and nn.Embedding agree; row of '.' -> most likely first letter "
       f"'{itos[W[0].argmax().item()]}'")
-#> 
+#> one-hot @ W, W[xs] and nn.Embedding agree; row of '.' -> most likely first letter 'a'
 # --8<-- [end:exercise-lookup]

@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # root installs system packages directly, anyone else through sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser serve build test update-outputs bench clean
+.PHONY: setup browser serve build test test-portability update-outputs format bench clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -50,13 +50,27 @@ serve: setup
 build: setup
 	$(BIN)/mkdocs build --strict
 
-## test: run every page's code, every snippet, the lint and the strict build
+LINTED := src tests snippets bench
+
+## test: ruff, then every page's code (once), the lint, the notebooks and the strict build
 test: setup browser
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
+
+## test-portability: every page's code and `#>` check under three CPU kernel profiles
+## (this machine's best, AVX2, plain x86-64), as other machines would run it
+test-portability: setup
+	$(BIN)/python -m zero_to_all.portability $(PYTEST_ARGS)
 
 ## update-outputs: rewrite the `#>` lines of every snippet from a real run
 update-outputs: setup
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup tests/test_snippets.py --update-outputs $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup tests/test_pages.py --update-outputs $(PYTEST_ARGS)
+
+## format: format and fix what ruff can (make test only checks)
+format: setup
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 ## bench: measure build and test times, page weight and memory; writes bench/results.md
 bench: setup browser

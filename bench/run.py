@@ -2,12 +2,13 @@
 write it to bench/results.md. Measured, never asserted: the targets are printed
 beside each figure for comparison.
 
-    .venv/bin/python bench/run.py [--skip-suite]
+    .venv/bin/python bench/run.py [--skip-suite] [--skip-portability]
 
 Measures: a fully cold strict build (empty figure and snippet-run caches), a
 cold build with the snippet runs cached (as after `make test`), a warm rebuild,
 a rebuild after editing one figure module, the full test suite (the pytest
-part of `make test`), the ten slowest snippets, the bytes a page transfers
+part of `make test`), `make test-portability` (the page tests under three CPU
+kernel profiles), the ten slowest snippets, the bytes a page transfers
 (largest and median, math engine included) and the build's peak memory.
 """
 
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from zero_to_all import CACHE  # noqa: E402
-from zero_to_all.runs import latest  # noqa: E402
+from zero_to_all.runs import cpu_description, latest  # noqa: E402
 from zero_to_all.sitecheck import browser_check, free_port  # noqa: E402
 
 PY = sys.executable
@@ -49,8 +50,13 @@ print(json.dumps({"rc": result.returncode, "seconds": seconds,
 
 def measure(cmd: list[str], env: dict | None = None) -> dict:
     """Run cmd; wall time and peak resident memory of it and its children."""
-    out = subprocess.run([PY, "-c", _MEASURE, *cmd], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
+    out = subprocess.run(
+        [PY, "-c", _MEASURE, *cmd],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+    )
     result = json.loads(out.stdout)
     if result["rc"] != 0:
         sys.exit(f"command failed: {' '.join(cmd)}\n{result['tail']}")
@@ -62,24 +68,20 @@ def build(site: Path, env: dict | None = None) -> dict:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    import torch  # noqa: PLC0415
+    import torch
 
-    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}, torch {torch.__version__}")
+    cpu = cpu_description()  # the CPU and the kernels torch chose on it
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, torch {torch.__version__}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
+    parser.add_argument("--skip-portability", action="store_true", help="do not time make test-portability")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="zta-bench-"))
@@ -112,8 +114,23 @@ def main() -> None:
 
         # 5. the suite
         if not args.skip_suite:
-            suite = measure([str(ROOT / ".venv/bin/pytest"), "-q", "-n", "auto", "--dist", "loadgroup", "-p", "no:cacheprovider"])
-            rows.append(("test suite (pytest part of make test, -n auto)", f"{suite['seconds'] / 60:.1f} min", "≤ 10 min"))
+            suite = measure(
+                [str(ROOT / ".venv/bin/pytest"), "-q", "-n", "auto", "--dist", "loadgroup", "-p", "no:cacheprovider"]
+            )
+            rows.append(
+                ("test suite (pytest part of make test, -n auto)", f"{suite['seconds'] / 60:.1f} min", "≤ 10 min")
+            )
+
+        # 5b. the page tests under every CPU kernel profile
+        if not args.skip_portability:
+            portability = measure([PY, "-m", "zero_to_all.portability"])
+            rows.append(
+                (
+                    "make test-portability (page tests under 3 CPU kernel profiles)",
+                    f"{portability['seconds'] / 60:.1f} min",
+                    "—",
+                )
+            )
 
         # 6. slowest snippets, from the runs the suite cached
         runs = []
@@ -133,7 +150,13 @@ def main() -> None:
         sizes = {p: b for p, b in report.bytes_per_page.items() if not p.startswith("(")}
         largest = max(sizes, key=sizes.get)
         rows.append((f"largest page transfer ({largest})", f"{sizes[largest] / 1e6:.2f} MB", "≤ 1 MB"))
-        rows.append((f"median page transfer ({len(sizes)} pages)", f"{statistics.median(sizes.values()) / 1e6:.2f} MB", "≤ 1 MB"))
+        rows.append(
+            (
+                f"median page transfer ({len(sizes)} pages)",
+                f"{statistics.median(sizes.values()) / 1e6:.2f} MB",
+                "≤ 1 MB",
+            )
+        )
     finally:
         shutil.rmtree(CACHE, ignore_errors=True)
         if saved.exists():

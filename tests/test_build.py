@@ -8,6 +8,7 @@ import pytest
 
 from zero_to_all.figures import load, render
 
+
 @pytest.mark.xdist_group("build")
 def test_strict_build(built_site):
     built_site, _ = built_site
@@ -43,10 +44,13 @@ def test_every_formula_is_marked_for_katex(built_site):
             continue  # notebooks keep Jupyter's $…$, typeset in the browser (test_site)
         html = page.read_text()
         text = re.sub(r"<(pre|code|script)\b.*?</\1>", "", html, flags=re.S)
-        stray = re.findall(r"(?<![\w\\])\$[^$\s][^$<]*\$", re.sub(r'<[^>]*class="arithmatex".*?</(span|div)>', "", text, flags=re.S))
+        stray = re.findall(
+            r"(?<![\w\\])\$[^$\s][^$<]*\$", re.sub(r'<[^>]*class="arithmatex".*?</(span|div)>', "", text, flags=re.S)
+        )
         assert not stray, f"{page.relative_to(built_site)}: math outside arithmatex: {stray[:3]}"
 
 
+@pytest.mark.xdist_group("build")  # after the page tests, whose runs the figures plot
 @pytest.mark.parametrize("name", sorted(load()))
 def test_figure_is_deterministic(name):
     """Rendering a figure twice from scratch gives the same bytes."""

@@ -14,11 +14,10 @@ import pytest
 from zero_to_all import ROOT
 from zero_to_all.figures import FigureError, FigureSpec, render
 from zero_to_all.harness import BlockFailed, reset, run_block
-from zero_to_all.outputs import MalformedOutput, check, line_matches, rewrite
+from zero_to_all.outputs import MalformedOutput, check, line_matches
 from zero_to_all.pages import page_blocks
 from zero_to_all.runs import CodeFailed, run_snippet_fresh, sandbox
 from zero_to_all.sitecheck import fixture_site, mkdocs_build
-
 
 LINEAR_MODEL = ROOT / "snippets/basics/linear_model.py"
 
@@ -31,44 +30,125 @@ def write(path: Path, text: str) -> Path:
 
 # --- outputs ----------------------------------------------------------------
 
-def test_edited_output_number_fails_naming_file_and_line(tmp_path):
-    source = LINEAR_MODEL.read_text()
-    assert "#> MSE at w = 3.0: 4.667" in source
-    broken = write(tmp_path / "linear_model.py", source.replace("#> MSE at w = 3.0: 4.667", "#> MSE at w = 3.0: 4.767"))
-    _, log = run_snippet_fresh(broken)
-    problems = check(broken.read_text(), str(broken), log, where="linear_model.py")
-    line = broken.read_text().splitlines().index("#> MSE at w = 3.0: 4.767") + 1
-    assert len(problems) == 1
-    assert f"linear_model.py, line {line}: printed output differs" in problems[0]
-    assert "-#> MSE at w = 3.0: 4.767" in problems[0] and "+#> MSE at w = 3.0: 4.667" in problems[0]
-    assert "make update-outputs" in problems[0]
+
+def _copy_chapter(tmp_path: Path, page: str, snippet: str, edit=lambda s: s) -> list:
+    """A copy of a real chapter page and its snippet (edited) in a site of its own."""
+    write(tmp_path / "docs" / page, (ROOT / "docs" / page).read_text())
+    (tmp_path / snippet).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / snippet).write_text(edit((ROOT / snippet).read_text()))
+    return page_blocks(tmp_path / "docs" / page, docs=tmp_path / "docs", base=tmp_path)
 
 
-def test_update_outputs_rewrites_from_a_real_run(tmp_path):
-    snippet = write(tmp_path / "s.py", """
+def _run_page(blocks, update_outputs=False) -> tuple[list[str], list]:
+    """Run every block as the page test does; (failure messages, what each returned)."""
+    reset()
+    failures, returned = [], []
+    for block in blocks:
+        try:
+            returned.append(run_block(block, blocks, update_outputs=update_outputs))
+        except BlockFailed as exc:
+            failures.append(str(exc))
+    return failures, returned
+
+
+def test_edited_output_number_fails_once_naming_page_block_and_snippet_line(tmp_path):
+    snippet = "snippets/basics/linear_model.py"
+    assert "#> MSE at w = 3.0: 4.667" in (ROOT / snippet).read_text()
+    blocks = _copy_chapter(
+        tmp_path,
+        "basics/linear-model.md",
+        snippet,
+        lambda s: s.replace("#> MSE at w = 3.0: 4.667", "#> MSE at w = 3.0: 4.767"),
+    )
+    line = (tmp_path / snippet).read_text().splitlines().index("#> MSE at w = 3.0: 4.767") + 1
+    failures, _ = _run_page(blocks)
+    assert len(failures) == 1, failures  # one wrong line, one failure, in one format
+    block = next(b for b in blocks if line in b.snippet_lines)
+    assert failures[0].startswith(
+        f"docs/basics/linear-model.md, block {block.index} (line {block.line}), "
+        f"{snippet} line {line}: printed output differs"
+    )
+    assert "-#> MSE at w = 3.0: 4.767" in failures[0] and "+#> MSE at w = 3.0: 4.667" in failures[0]
+    assert "make update-outputs" in failures[0]
+
+
+def test_update_outputs_rewrites_the_snippet_from_the_page_run(tmp_path):
+    write(
+        tmp_path / "snippets" / "s.py",
+        """
+        # --8<-- [start:loop]
         for i in range(2):
             print(f"i = {i}")
             #> i = 7
+        # --8<-- [end:loop]
+        # --8<-- [start:rest]
         print("new")
         #> stale line
         #> another stale line
         x = 1
         #> orphan
-    """)
-    _, log = run_snippet_fresh(snippet)
-    fixed = rewrite(snippet.read_text(), str(snippet), log)
-    assert fixed == textwrap.dedent("""\
+        # --8<-- [end:rest]
+    """,
+    )
+    page = write(
+        tmp_path / "docs" / "page.md",
+        """
+        ```python title="snippets/s.py"
+        --8<-- "snippets/s.py:loop"
+        ```
+
+        ```python title="snippets/s.py"
+        --8<-- "snippets/s.py:rest"
+        ```
+    """,
+    )
+    blocks = page_blocks(page, docs=tmp_path / "docs", base=tmp_path)
+    failures, returned = _run_page(blocks, update_outputs=True)
+    assert not failures
+    assert returned[-1].snippet == "snippets/s.py" and returned[-1].rewrote == [3, 7, 10]
+    assert (tmp_path / "snippets" / "s.py").read_text() == textwrap.dedent("""\
+        # --8<-- [start:loop]
         for i in range(2):
             print(f"i = {i}")
             #> i = 0
             #> i = 1
+        # --8<-- [end:loop]
+        # --8<-- [start:rest]
         print("new")
         #> new
         x = 1
+        # --8<-- [end:rest]
     """)
-    snippet.write_text(fixed)
-    _, log = run_snippet_fresh(snippet)
-    assert check(fixed, str(snippet), log, where="s.py") == []
+    failures, _ = _run_page(page_blocks(page, docs=tmp_path / "docs", base=tmp_path))
+    assert not failures
+
+
+def test_update_outputs_refuses_a_page_that_skips_a_section(tmp_path):
+    """Prints of a section the page does not show never run there: rewriting would
+    empty their `#>` lines. It refuses, and leaves the snippet as it was."""
+    source = textwrap.dedent("""\
+        # --8<-- [start:one]
+        print(1)
+        #> 1
+        # --8<-- [end:one]
+        # --8<-- [start:two]
+        print(2)
+        #> 2
+        # --8<-- [end:two]
+    """)
+    write(tmp_path / "snippets" / "s.py", source)
+    page = write(
+        tmp_path / "docs" / "page.md",
+        """
+        ```python title="snippets/s.py"
+        --8<-- "snippets/s.py:one"
+        ```
+    """,
+    )
+    blocks = page_blocks(page, docs=tmp_path / "docs", base=tmp_path)
+    failures, _ = _run_page(blocks, update_outputs=True)
+    assert len(failures) == 1 and "not rewriting the '#>' lines of snippets/s.py" in failures[0]
+    assert (tmp_path / "snippets" / "s.py").read_text() == source
 
 
 def test_print_without_output_lines_fails(tmp_path):
@@ -88,18 +168,28 @@ def test_output_lines_without_a_print_fail(tmp_path):
 
 def test_malformed_output_line_fails():
     with pytest.raises(MalformedOutput, match=r"s.py, line 2: malformed output line '#>1'"):
-        check('print(1)\n#>1\n', "s.py", None, where="s.py")
+        check("print(1)\n#>1\n", "s.py", None, where="s.py")
 
 
 @pytest.mark.parametrize(
     ("expected", "actual", "ok"),
     [
         ("loss = 0.1234", "loss = 0.1235", True),  # one unit in the last place
-        ("loss = 0.1230", "loss = 0.1241", True),  # within 1 %
+        ("loss = 0.1230", "loss = 0.1232", False),  # two units: a deterministic value moved
         ("loss = 0.123", "loss = 0.150", False),
-        ("epoch 3", "epoch 4", False),  # integers are exact
+        ("loss = 1.5e-05", "loss = 1.6e-05", True),
+        ("loss = 1.5e-05", "loss = 1.7e-05", False),
+        ("epoch 3", "epoch 4", False),  # integers (counts, indices) are exact
         ("shape (64, 784)", "shape (64, 785)", False),
-        ("took 41.3 s", "took 12.0 s", True),  # durations: only the form is checked
+        ("575,050 parameters", "575,051 parameters", False),  # a count with thousands separators
+        ("575,050 parameters", "575,050 parameters", True),
+        ("4:98%", "4:97%", True),  # a whole-number percentage is a rounded measurement
+        ("4:98%", "4:96%", False),
+        ("took 41.3 s", "took 12.0 s", True),  # wall-clock numbers: only the form is checked
+        ("12 ms per step", "15 ms per step", True),
+        ("8.1× faster", "5.3× faster", True),
+        ("1,234 images/s", "2,345 images/s", True),
+        ("took 41.3 s", "took 41.3 min", False),  # ... but the form is
         ("accuracy 97.5%", "accuracy 97.4%", True),
         ("nan", "0.5", False),
         ("w = -0.8269", "w = 0.8269", False),
@@ -111,14 +201,51 @@ def test_number_tolerance(expected, actual, ok):
     assert line_matches(expected, actual) is ok
 
 
+TRAINED = """
+accuracy = {value}
+print(f"test accuracy {{accuracy:.1%}}, {{1000}} images")  # ±3 in the last digit
+#> test accuracy 98.1%, 1000 images
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (0.981, True),
+        (0.983, True),  # a trained metric within its ±3 in the last digit
+        (0.979, True),
+        (0.985, False),  # moved by more than its tolerance
+        (0.977, False),
+    ],
+)
+def test_a_trained_metric_moved_by_more_than_its_tolerance_fails(tmp_path, value, ok):
+    snippet = write(tmp_path / "s.py", TRAINED.format(value=value))
+    _, log = run_snippet_fresh(snippet)
+    problems = check(snippet.read_text(), str(snippet), log, where="s.py")
+    assert (problems == []) is ok, problems
+    if not ok:
+        assert "within ±3 in the last digit (the print's comment)" in problems[0]
+
+
+def test_an_exact_count_changed_by_one_fails_even_under_a_tolerance(tmp_path):
+    snippet = write(tmp_path / "s.py", TRAINED.format(value=0.981).replace("{1000}", "{1001}"))
+    _, log = run_snippet_fresh(snippet)
+    [problem] = check(snippet.read_text(), str(snippet), log, where="s.py")
+    assert "-#> test accuracy 98.1%, 1000 images" in problem and "+#> test accuracy 98.1%, 1001 images" in problem
+
+
 # --- code that raises -------------------------------------------------------
 
+
 def test_snippet_that_raises_fails_naming_file_and_line(tmp_path):
-    snippet = write(tmp_path / "broken.py", """
+    snippet = write(
+        tmp_path / "broken.py",
+        """
         x = 1
         y = 2
         z = x / (y - 2)
-    """)
+    """,
+    )
     with pytest.raises(CodeFailed) as info:
         run_snippet_fresh(snippet)
     message = str(info.value)
@@ -127,7 +254,9 @@ def test_snippet_that_raises_fails_naming_file_and_line(tmp_path):
 
 
 def test_page_block_that_raises_fails_naming_page_and_block(tmp_path):
-    page = write(tmp_path / "docs" / "part" / "page.md", """
+    page = write(
+        tmp_path / "docs" / "part" / "page.md",
+        """
         # Page
 
         ```python
@@ -139,7 +268,8 @@ def test_page_block_that_raises_fails_naming_page_and_block(tmp_path):
         ```python
         b = undefined_name + 1
         ```
-    """)
+    """,
+    )
     blocks = page_blocks(page, docs=tmp_path / "docs", base=tmp_path)
     reset()
     run_block(blocks[0], blocks)
@@ -148,7 +278,9 @@ def test_page_block_that_raises_fails_naming_page_and_block(tmp_path):
 
 
 def test_blocks_of_one_snippet_share_a_namespace_and_check_outputs(tmp_path):
-    write(tmp_path / "snippets" / "s.py", """
+    write(
+        tmp_path / "snippets" / "s.py",
+        """
         # --8<-- [start:define]
         def show(x):
             print(f"x = {x}")
@@ -159,8 +291,11 @@ def test_blocks_of_one_snippet_share_a_namespace_and_check_outputs(tmp_path):
         show(1)
         show(2)
         # --8<-- [end:call]
-    """)
-    page = write(tmp_path / "docs" / "page.md", """
+    """,
+    )
+    page = write(
+        tmp_path / "docs" / "page.md",
+        """
         ```python title="snippets/s.py"
         --8<-- "snippets/s.py:define"
         ```
@@ -168,22 +303,28 @@ def test_blocks_of_one_snippet_share_a_namespace_and_check_outputs(tmp_path):
         ```python title="snippets/s.py"
         --8<-- "snippets/s.py:call"
         ```
-    """)
+    """,
+    )
     blocks = page_blocks(page, docs=tmp_path / "docs", base=tmp_path)
     assert [b.sections for b in blocks] == [["define"], ["call"]]
     reset()
     run_block(blocks[0], blocks)  # nothing printed yet: fine so far
-    with pytest.raises(BlockFailed, match=r"(?s)block 1 \(line 1\), line 3: printed output differs.*\+#> x = 2"):
+    with pytest.raises(
+        BlockFailed, match=r"(?s)block 1 \(line 1\), snippets/s.py line 4: printed output differs.*\+#> x = 2"
+    ):
         run_block(blocks[1], blocks)
 
 
 def test_missing_dataset_fails_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("ZTA_DATA_DIR", str(tmp_path / "no-data-here"))
-    snippet = write(tmp_path / "mnist.py", """
+    snippet = write(
+        tmp_path / "mnist.py",
+        """
         from torchvision import datasets
 
         train = datasets.MNIST(root="data", train=True, download=True)
-    """)
+    """,
+    )
     with pytest.raises(CodeFailed) as info:
         run_snippet_fresh(snippet)
     message = str(info.value)
@@ -200,16 +341,22 @@ def test_network_is_blocked():
 
 
 def test_deprecated_api_is_an_error(tmp_path):
-    snippet = write(tmp_path / "old.py", """
+    snippet = write(
+        tmp_path / "old.py",
+        """
         import torch
 
         loss = torch.nn.MSELoss(size_average=False)
-    """)
-    with pytest.raises(CodeFailed, match=r"old.py, line 3 raised UserWarning: size_average and reduce args will be deprecated"):
+    """,
+    )
+    with pytest.raises(
+        CodeFailed, match=r"old.py, line 3 raised UserWarning: size_average and reduce args will be deprecated"
+    ):
         run_snippet_fresh(snippet)
 
 
 # --- figures and the build --------------------------------------------------
+
 
 def test_figure_that_raises_names_the_figure():
     def broken():
@@ -232,7 +379,9 @@ def test_build_fails_on_a_renamed_section(tmp_path):
     assert result.returncode != 0
     assert "index.md" in output and "Snippet section 'old-name' could not be located" in output
     # and the page test names the page and the fix
-    with pytest.raises(RuntimeError, match=r"docs/index.md: a snippet include cannot be expanded: Snippet section 'old-name'"):
+    with pytest.raises(
+        RuntimeError, match=r"docs/index.md: a snippet include cannot be expanded: Snippet section 'old-name'"
+    ):
         page_blocks(tmp_path / "docs" / "index.md", docs=tmp_path / "docs", base=tmp_path)
 
 

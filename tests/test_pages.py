@@ -1,20 +1,24 @@
-"""Route 1: every python block of every page, exactly as the site renders it.
+"""Every python block of every page, exactly as the site renders it, run once.
 
 Snippet includes are expanded by pymdownx.snippets with the settings in
 mkdocs.yml, blocks are extracted by pytest-codeblocks, and each runs in-process
-in a working directory where `data/` shows the offline datasets. Test ids name
-the page, the line of the block's fence and the snippet sections it shows.
+in a working directory where `data/` shows the offline datasets. The blocks of
+one snippet share a namespace in page order: that is the snippet's one run in
+the suite (the lint proves they are the whole snippet, in file order), and the
+`#>` lines are checked on it. Test ids name the page, the line of the block's
+fence and the snippet sections it shows.
 """
 
 from __future__ import annotations
 
-import sys
+import json
 
 import pytest
 
 from zero_to_all import DOCS
 from zero_to_all.harness import BlockFailed, run_block
-from zero_to_all.pages import PageBlock, all_pages, page_blocks
+from zero_to_all.pages import PageBlock, page_blocks
+from zero_to_all.sources import all_pages
 
 
 def _params():
@@ -27,16 +31,11 @@ def _params():
             yield pytest.param(None, [], str(exc), id=f"{rel}:expand", marks=group)
             continue
         for block in blocks:
-            marks = [
-                eval(m, {"pytest": pytest, "sys": sys})  # noqa: S307 - marks written in our pages
-                for m in block.marks
-                if not m.startswith("pytest.mark.xfail")  # = "this block raises", see harness
-            ]
-            yield pytest.param(block, blocks, None, id=block.test_id, marks=[group, *marks])
+            yield pytest.param(block, blocks, None, id=block.test_id, marks=group)
 
 
 @pytest.mark.parametrize(("block", "siblings", "error"), list(_params()))
-def test_block(block: PageBlock | None, siblings: list[PageBlock], error: str | None, request):
+def test_block(block: PageBlock | None, siblings: list[PageBlock], error: str | None, request, update_outputs):
     if request.config.getoption("dist", "no") == "loadgroup" and "@" not in request.node.nodeid:
         pytest.fail(
             "pytest-xdist ignored xdist_group (pytest 9 does that): a page's blocks would run "
@@ -46,9 +45,12 @@ def test_block(block: PageBlock | None, siblings: list[PageBlock], error: str | 
     if error is not None:
         pytest.fail(error, pytrace=False)
     try:
-        run_block(block, siblings)
+        finished = run_block(block, siblings, update_outputs=update_outputs)
     except BlockFailed as exc:
         failure = str(exc)
     else:
+        if finished is not None and finished.rewrote:
+            # conftest prints these at the end of `make update-outputs`
+            request.node.user_properties.append(("rewrote", json.dumps([finished.snippet, finished.rewrote])))
         return
     pytest.fail(failure, pytrace=False)

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from zero_to_all import ROOT
-from zero_to_all.pages import load_mkdocs_yaml
 from zero_to_all.sitecheck import browser_check, fixture_site, free_port, link_check, mkdocs_build, pages_of
+from zero_to_all.sources import load_mkdocs_yaml
 
 ARTIFACTS = ROOT / "site-screenshots"
 pytestmark = pytest.mark.xdist_group("build")
@@ -124,13 +124,17 @@ def test_browser_check_catches_a_cdn_script(broken_report):
 
 
 def test_browser_check_catches_an_image_without_alt(broken_report):
-    assert any(p.startswith("alt/: image without alt text:") and p.endswith("figures/linear-model/cost-vs-w.svg")
-               for p in broken_report.problems), broken_report.problems
+    assert any(
+        p.startswith("alt/: image without alt text:") and p.endswith("figures/linear-model/cost-vs-w.svg")
+        for p in broken_report.problems
+    ), broken_report.problems
 
 
 def test_browser_check_catches_an_undefined_macro(broken_report):
-    assert any(p.startswith("macro/: math error: KaTeX parse error: Undefined control sequence")
-               and "undefinedmacro" in p for p in broken_report.problems), broken_report.problems
+    assert any(
+        p.startswith("macro/: math error: KaTeX parse error: Undefined control sequence") and "undefinedmacro" in p
+        for p in broken_report.problems
+    ), broken_report.problems
 
 
 def test_link_check_catches_a_broken_anchor_in_raw_html(broken_site):

@@ -23,6 +23,8 @@ c.backward()
 print(f"a.grad = {a.grad.item()}, a2.grad = {a2.grad.item()}")  # dc/da = 5 / 2, dc/da2 = 5
 #> a.grad = 2.5, a2.grad = 5.0
 assert torch.allclose(a.grad, torch.tensor(5 / 2)) and torch.allclose(a2.grad, torch.tensor(5.0))
+graph_numbers = {name: t.item() for name, t in [("a", a), ("a2", a2), ("b", b), ("c", c)]}  # for the figure
+graph_numbers.update({"a.grad": a.grad.item(), "a2.grad": a2.grad.item()})
 # --8<-- [end:backward]
 
 # --8<-- [start:non-leaf-grad]
@@ -53,20 +55,43 @@ with torch.no_grad():  # nothing inside is recorded
 print(doubled.requires_grad, doubled.grad_fn)
 #> False None
 
-with torch.inference_mode():  # the same, and faster still: no version counters either
+(doubled * w).sum().backward()  # a no_grad result can enter a recorded graph (as a constant)
+print(w.grad)
+#> tensor([2., 4.])
+# --8<-- [end:no-grad]
+
+# --8<-- [start:inference-mode]
+w.grad = None
+with torch.inference_mode():  # no recording, and no version counter either
     frozen = w * 2
 print(frozen.requires_grad, torch.is_inference(frozen))
 #> False True
 
-try:
-    (frozen * w).sum().backward()  # inference tensors can never enter a recorded graph
-except RuntimeError as err:
-    print(str(err).split(". ")[0])
-    #> Inference tensors cannot be saved for backward
-(doubled * w).sum().backward()  # a no_grad result can (it is just a constant here)
+(w + frozen).sum().backward()  # + saves nothing for backward: an inference tensor may take part
 print(w.grad)
-#> tensor([2., 4.])
-# --8<-- [end:no-grad]
+#> tensor([1., 1.])
+
+try:
+    (w * frozen).sum().backward()  # * saves frozen: d(w * frozen)/dw = frozen
+except RuntimeError as err:  # only this type is caught: anything else would stop the run
+    print(f"{type(err).__name__}: {str(err).split('. ')[0]}")
+    #> RuntimeError: Inference tensors cannot be saved for backward
+    assert "saved for backward" in str(err)
+
+try:
+    frozen.add_(1)  # an in-place change outside inference mode
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {str(err).split('.')[0]}")
+    #> RuntimeError: Inplace update to inference tensor outside InferenceMode is not allowed
+    assert "Inplace update to inference tensor" in str(err)
+print(frozen.tolist())  # [2, 4] before: the check came after the update, which happened anyway
+#> [3.0, 5.0]
+with torch.inference_mode():
+    frozen.add_(1)  # inside inference mode it is allowed
+normal = frozen.clone()  # a clone made outside inference mode is an ordinary tensor
+print(frozen.tolist(), torch.is_inference(normal))
+#> [4.0, 6.0] False
+# --8<-- [end:inference-mode]
 
 # --8<-- [start:detach]
 x = torch.tensor(3.0, requires_grad=True)
@@ -148,6 +173,7 @@ for x_micro, y_micro in zip(x_batch.split(2), y_batch.split(2)):  # 4 micro-batc
     (mse(x_micro, y_micro) / 4).backward()  # each adds a quarter of a micro-batch mean
 print(torch.allclose(w.grad, full_batch_grad, atol=1e-6))  # sums in another order: 1e-6
 #> True
+assert torch.allclose(w.grad, full_batch_grad, atol=1e-6)
 # --8<-- [end:accumulation]
 
 # --8<-- [start:non-scalar]
@@ -158,14 +184,16 @@ try:
 except RuntimeError as err:
     print(err)
     #> grad can be implicitly created only for scalar outputs
+# --8<-- [end:non-scalar]
 
+# --8<-- [start:vector-jacobian-product]
 v = torch.tensor([1.0, 0.1, 0.01])
 y.backward(gradient=v)  # computes the vector-Jacobian product v^T J
 print(x.grad)
 #> tensor([2.0000, 0.4000, 0.0600])
 jacobian = torch.diag(2 * x.detach())  # (3, 3), written out
 assert torch.allclose(x.grad, v @ jacobian)
-# --8<-- [end:non-scalar]
+# --8<-- [end:vector-jacobian-product]
 
 # --8<-- [start:backward-twice]
 x = torch.tensor(2.0, requires_grad=True)
@@ -223,4 +251,5 @@ for x_micro, y_micro in zip(x_batch.split(3), y_batch.split(3)):
     (mse(x_micro, y_micro) * len(y_micro) / len(y_batch)).backward()  # weight by size
 print(torch.allclose(w.grad, full_batch_grad, atol=1e-6))
 #> True
+assert torch.allclose(w.grad, full_batch_grad, atol=1e-6)
 # --8<-- [end:exercise-uneven]

@@ -82,6 +82,62 @@ for lr, ws in lr_runs.items():
     #> lr = 0.22   w after 20 epochs =  -0.8269   cost = 37.29
 # --8<-- [end:learning-rates]
 
+# --8<-- [start:overflow]
+import math
+
+w = 1.0  # lr = 0.5 is far above 2 / c: every step multiplies the error by 1 - 0.5 * 28/3 = -3.67
+try:
+    for epoch in range(1, 1001):
+        w = w - 0.5 * gradient(w)
+        cost(w)  # ** on a Python float that is too large raises instead of returning inf
+except OverflowError as err:
+    print(f"Python floats: {type(err).__name__} at epoch {epoch}, w = {w:.2e}")
+    #> Python floats: OverflowError at epoch 273, w = 1.11e+154
+
+w = torch.tensor(1.0)  # x and y are the float32 tensors of the autograd check
+tensor_costs = []
+for epoch in range(1, 101):
+    w = w - 0.5 * (2 * x * (x * w - y)).mean()  # the same update, on tensors
+    tensor_costs.append(((x * w - y) ** 2).mean().item())  # no error: inf, later nan
+first_inf = next(i for i, c in enumerate(tensor_costs, start=1) if math.isinf(c))
+first_nan = next(i for i, c in enumerate(tensor_costs, start=1) if math.isnan(c))
+print(f"tensors: cost = inf from epoch {first_inf}, nan from epoch {first_nan}; w = {w.item()}")
+#> tensors: cost = inf from epoch 34, nan from epoch 68; w = nan
+# --8<-- [end:overflow]
+
+# --8<-- [start:local-minima]
+# A model whose cost is not a parabola: y_hat = sin(w * x), on data made with w = 2.
+y_sin = [math.sin(2 * x) for x in x_data]
+
+
+def sin_cost(w):
+    return sum((math.sin(w * x) - y) ** 2 for x, y in zip(x_data, y_sin)) / len(x_data)
+
+
+def sin_gradient(w):
+    """Chain rule: d/dw (sin(w x) - y)^2 = 2 (sin(w x) - y) * cos(w x) * x, averaged."""
+    return sum(2 * (math.sin(w * x) - y) * math.cos(w * x) * x for x, y in zip(x_data, y_sin)) / len(x_data)
+
+
+sin_paths = {}  # start -> every w visited
+for w0 in [i / 2 for i in range(10)]:  # w_0 = 0.0, 0.5, ..., 4.5
+    w, path = w0, [w0]
+    for step in range(100):
+        w = w - 0.05 * sin_gradient(w)
+        path.append(w)
+    sin_paths[w0] = path
+
+ends = {}  # where descent stopped (rounded) -> the starts that got there
+for w0, path in sin_paths.items():
+    ends.setdefault(round(path[-1], 2), []).append(w0)
+for w_end, w0s in sorted(ends.items()):
+    print(f"starts {w0s}: w = {w_end:5.2f}, cost = {sin_cost(w_end):.3f}")
+    #> starts [0.0, 0.5]: w = -0.10, cost = 0.443
+    #> starts [1.0, 1.5, 2.0, 2.5]: w =  2.00, cost = 0.000
+    #> starts [3.0, 3.5]: w =  3.02, cost = 0.431
+    #> starts [4.0, 4.5]: w =  4.15, cost = 1.953
+# --8<-- [end:local-minima]
+
 # --8<-- [start:sgd]
 import random
 

@@ -69,7 +69,7 @@ def cost_wb(w, b):
     return sum((forward_wb(x, w, b) - y) ** 2 for x, y in zip(x_data, y_data)) / len(x_data)
 
 
-b_list = [i / 10 - 2.0 for i in range(41)]  # -2.0, -1.9, ..., 2.0
+b_list = [(i - 20) / 10 for i in range(41)]  # -2.0, -1.9, ..., 2.0 (integers first: no drift)
 cost_grid = [[cost_wb(w, b) for w in w_list] for b in b_list]  # rows: b, columns: w
 
 mse, w_best, b_best = min(

@@ -63,6 +63,40 @@ def momentum(p, grad, state, lr, mu=0.9):
 # --8<-- [end:momentum]
 
 
+# --8<-- [start:ema-momentum]
+def ema_momentum(p, grad, state, lr, beta=0.8):
+    """v = 0.8 v + 0.2 g: a moving average of the gradients (PyTorch starts it at the first one)."""
+    v = state["v"] = beta * state["v"] + (1 - beta) * grad if "v" in state else grad
+    return p - lr * v
+
+
+def sgd_ema(params, lr):
+    return torch.optim.SGD(params, lr, momentum=0.8, dampening=0.8)  # v = 0.8 v + (1 - 0.8) g
+
+
+ours = run_scratch(ema_momentum, quadratic, quadratic_start, 60, lr=0.05)
+theirs = run_torch(sgd_ema, quadratic, quadratic_start, 60, lr=0.05)
+assert torch.allclose(ours, theirs, rtol=1e-10, atol=1e-12)  # the moving average is dampening = momentum
+
+
+def steady_step(make_optimizer, lr=0.1, steps=50):
+    """The length of the last step under a constant gradient of 1."""
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = make_optimizer([p], lr)
+    for _ in range(steps):
+        before = p.item()
+        p.grad = torch.ones(1, dtype=torch.float64)  # a steady slope
+        optimizer.step()
+    return before - p.item()
+
+
+print(f"v = 0.8 v + 0.2 g:    step {steady_step(sgd_ema):.4f}")
+#> v = 0.8 v + 0.2 g:    step 0.1000
+print(f"SGD(momentum=0.8):    step {steady_step(lambda ps, lr: torch.optim.SGD(ps, lr, momentum=0.8)):.4f}")
+#> SGD(momentum=0.8):    step 0.5000
+# --8<-- [end:ema-momentum]
+
+
 # --8<-- [start:adagrad]
 def adagrad(p, grad, state, lr, eps=1e-10):
     G = state["G"] = state.get("G", torch.zeros_like(p)) + grad**2  # sum of all squared gradients
@@ -121,6 +155,26 @@ for name, (step, optimizer_class, lr_quadratic, lr_rosenbrock) in optimizers.ite
 print("every from-scratch path equals torch.optim's within rtol=1e-10, atol=1e-12")
 #> every from-scratch path equals torch.optim's within rtol=1e-10, atol=1e-12
 # --8<-- [end:check]
+
+# --8<-- [start:float32]
+def largest_difference(problem, f, start, steps, dtype):
+    """The largest gap between our paths and torch.optim's, over the five optimizers."""
+    gaps = []
+    for step, optimizer_class, lr_quadratic, lr_rosenbrock in optimizers.values():
+        lr = lr_quadratic if problem == "quadratic" else lr_rosenbrock
+        ours = run_scratch(step, f, start.to(dtype), steps, lr=lr)
+        theirs = run_torch(optimizer_class, f, start.to(dtype), steps, lr=lr)
+        gaps.append((ours - theirs).abs().max().item())
+    return max(gaps)
+
+
+gap64 = largest_difference("quadratic", quadratic, quadratic_start, 60, torch.float64)
+gap32 = largest_difference("quadratic", quadratic, quadratic_start, 60, torch.float32)
+print(f"float64: largest gap below 1e-14: {gap64 < 1e-14}")
+#> float64: largest gap below 1e-14: True
+print(f"float32: largest gap between 1e-8 and 1e-6: {1e-8 < gap32 < 1e-6}")
+#> float32: largest gap between 1e-8 and 1e-6: True
+# --8<-- [end:float32]
 
 # --8<-- [start:lbfgs]
 p = rosenbrock_start.clone().requires_grad_(True)
@@ -301,6 +355,7 @@ assert quadratic(ours[-1]) < quadratic(paths["quadratic"]["momentum"][-1])
 # --8<-- [start:exercise-warmup]
 # Exercise 3: 5 steps of linear warm-up from 0.01 to 0.1, then cosine annealing to 0.
 from torch.optim.lr_scheduler import LinearLR, SequentialLR
+
 
 def warmup_then_cosine(opt):
     warmup = LinearLR(opt, start_factor=0.1, total_iters=5)

@@ -41,6 +41,31 @@ print((ints / 2).dtype, (ints + 0.5).dtype, ints.float().dtype)  # mixing promot
 #> torch.float32 torch.float32 torch.float32
 # --8<-- [end:attributes]
 
+# --8<-- [start:dtypes]
+for dtype in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
+    info = torch.finfo(dtype)  # the limits of a floating-point type
+    print(f"{str(dtype):15} {info.bits} bits, eps {info.eps:.1e}, largest {info.max:.5g}")
+    #> torch.float32   32 bits, eps 1.2e-07, largest 3.4028e+38
+    #> torch.float64   64 bits, eps 2.2e-16, largest 1.7977e+308
+    #> torch.float16   16 bits, eps 9.8e-04, largest 65504
+    #> torch.bfloat16  16 bits, eps 7.8e-03, largest 3.3895e+38
+for dtype in (torch.int64, torch.int32, torch.uint8):
+    info = torch.iinfo(dtype)  # the limits of an integer type
+    print(f"{str(dtype):15} {info.bits} bits, from {info.min} to {info.max}")
+    #> torch.int64     64 bits, from -9223372036854775808 to 9223372036854775807
+    #> torch.int32     32 bits, from -2147483648 to 2147483647
+    #> torch.uint8     8 bits, from 0 to 255
+print(torch.float is torch.float32, torch.long is torch.int64)  # the short names
+#> True True
+
+print(torch.tensor(0.1, dtype=torch.float16).item(), torch.tensor(0.1, dtype=torch.bfloat16).item())
+#> 0.0999755859375 0.10009765625
+print(torch.tensor(70000.0, dtype=torch.float16).item())  # above float16's largest: inf
+#> inf
+print((torch.tensor([250], dtype=torch.uint8) + 10).item())  # integers wrap around: 260 - 256
+#> 4
+# --8<-- [end:dtypes]
+
 # --8<-- [start:indexing]
 X = torch.arange(12).reshape(3, 4)  # (3, 4): rows 0..2, columns 0..3
 print(X)
@@ -69,6 +94,12 @@ print(X.view(4, 3).shape, X.reshape(2, -1).shape, X.flatten().shape)  # -1: "wha
 #> torch.Size([4, 3]) torch.Size([2, 6]) torch.Size([12])
 print(X.unsqueeze(0).shape, X.unsqueeze(-1).shape)  # insert a dimension of size 1
 #> torch.Size([1, 3, 4]) torch.Size([3, 4, 1])
+one_example = torch.zeros(1, 3)  # a batch holding a single example of 3 features
+print(one_example.squeeze(0).shape, one_example.squeeze().shape)  # remove size-1 dimensions
+#> torch.Size([3]) torch.Size([3])
+predictions = torch.zeros(1, 1)  # a model's (N, 1) output, for a batch of N = 1
+print(predictions.squeeze(1).shape, predictions.squeeze().shape)  # squeeze() also took the batch dim
+#> torch.Size([1]) torch.Size([])
 
 images = torch.zeros(8, 28, 28, 3)  # (N, H, W, C), as image libraries store them
 print(images.permute(0, 3, 1, 2).shape)  # (N, C, H, W), as PyTorch's layers expect
@@ -90,6 +121,31 @@ print(flat, flat.data_ptr() == X.data_ptr())
 #> tensor([ 0,  4,  8,  1,  5,  9,  2,  6, 10,  3,  7, 11]) False
 assert torch.equal(flat, Xt.contiguous().view(12))
 # --8<-- [end:reshape]
+
+# --8<-- [start:cat-stack]
+a = torch.zeros(2, 3)
+b = torch.ones(2, 3)
+print(torch.cat([a, b], dim=0).shape, torch.cat([a, b], dim=1).shape)  # along an existing dim
+#> torch.Size([4, 3]) torch.Size([2, 6])
+print(torch.stack([a, b], dim=0).shape, torch.stack([a, b], dim=2).shape)  # along a new dim
+#> torch.Size([2, 2, 3]) torch.Size([2, 3, 2])
+assert torch.equal(torch.stack([a, b]), torch.cat([a.unsqueeze(0), b.unsqueeze(0)]))  # what stack means
+
+examples = [torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]), torch.tensor([5.0, 6.0])]
+print(torch.stack(examples).shape)  # a list of examples of shape (2,) -> a batch (3, 2)
+#> torch.Size([3, 2])
+x_col = torch.tensor([[1.0], [2.0], [3.0]])  # (N, 1)
+print(torch.cat([x_col, torch.ones(3, 1)], dim=1))  # (N, 2): a column of ones beside x
+#> tensor([[1., 1.],
+#>         [2., 1.],
+#>         [3., 1.]])
+
+try:
+    torch.cat([torch.zeros(2, 3), torch.zeros(2, 4)], dim=0)  # the other dims must agree
+except RuntimeError as err:
+    print(str(err).split(". ")[0])
+    #> Sizes of tensors must match except in dimension 0
+# --8<-- [end:cat-stack]
 
 # --8<-- [start:broadcasting]
 col = torch.arange(3).reshape(3, 1) * 10  # (3, 1)
@@ -249,8 +305,8 @@ features = torch.randn(100, 3) * torch.tensor([1.0, 10.0, 100.0]) + 5  # (100, 3
 mean = features.mean(dim=0, keepdim=True)  # (1, 3)
 std = features.std(dim=0, keepdim=True)  # (1, 3)
 standardized = (features - mean) / std  # (100, 3)
-print(standardized.mean(dim=0).abs().max().item() < 1e-6, standardized.std(dim=0))
-#> True tensor([1., 1., 1.])
+print(standardized.mean(dim=0).abs().max().item() < 1e-6, [f"{s:.4f}" for s in standardized.std(dim=0)])
+#> True ['1.0000', '1.0000', '1.0000']
 assert standardized.mean(dim=0).abs().max() < 1e-5  # float32 rounding
 assert torch.allclose(standardized.std(dim=0), torch.ones(3), atol=1e-5)
 # --8<-- [end:exercise-standardize]

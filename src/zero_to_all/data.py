@@ -24,8 +24,8 @@ FILES = {
 
 
 def fetch(dest: Path) -> None:
-    from torchvision import datasets  # noqa: PLC0415
-    from torchvision.datasets.utils import download_url  # noqa: PLC0415
+    from torchvision import datasets
+    from torchvision.datasets.utils import download_url
 
     dest.mkdir(parents=True, exist_ok=True)
     for train in (True, False):

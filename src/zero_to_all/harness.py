@@ -1,25 +1,45 @@
-"""Running a page's blocks the way a reader runs the page, top to bottom.
+"""Running a page's blocks the way a reader runs the page, top to bottom, once.
 
 Blocks that show sections of the same snippet share one namespace and one
-working directory, in page order (a reader pastes them one after another);
-every other block starts fresh unless `<!--pytest-codeblocks:cont-->` joined
-it to the block before. Each block is one test: it runs after the blocks it
-depends on (running them first if they have not run in this process), and its
-`#>` lines are compared with what the prints have written so far.
+working directory, in page order (a reader pastes them one after another; the
+lint proves they are the whole snippet, in file order, so this *is* the
+snippet's run). Every other block starts fresh. Each block is one test: it runs
+after the blocks it continues (running them first if they have not run in this
+process), and the `#>` lines are compared with what the prints have written so
+far. When the last block of a snippet has run:
+
+- its run is cached (`runs.save`: the values figures plot) and the page's
+  "last verified" stamp recorded, unless a CPU-profile run (`ZTA_PROFILE`) is
+  only proving the outputs hold elsewhere;
+- with `--update-outputs` the snippet's `#>` lines are rewritten from this run;
+- with `ZTA_OUTPUTS_DUMP=DIR` what each print wrote is saved for
+  `make test-portability` to compare across profiles.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
+import json
+import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .outputs import MalformedOutput, PrintLog, check
+from . import ROOT
+from .outputs import MalformedOutput, PrintLog, check, printed_lines, rewrite
 from .pages import PageBlock
-from .runs import CodeFailed, execute, new_workdir, sandbox
+from .runs import (
+    CodeFailed,
+    SnippetRun,
+    execute,
+    mark_failed,
+    new_workdir,
+    record_verified,
+    sandbox,
+    save,
+    source_key,
+)
+from .sources import program_lines
 
 
 class BlockFailed(AssertionError):
@@ -29,11 +49,20 @@ class BlockFailed(AssertionError):
 @dataclass
 class Chain:
     workdir: Path
-    namespace: dict = field(default_factory=lambda: {"__name__": "__main__"})
+    namespace: dict
     log: PrintLog = field(default_factory=lambda: PrintLog(filenames=set()))
-    sources: dict[str, str] = field(default_factory=dict)  # filename -> code
+    blocks: dict[str, PageBlock] = field(default_factory=dict)  # compiled filename -> block
     done: dict[int, str | None] = field(default_factory=dict)  # block index -> failure or None
     reported: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+
+
+@dataclass
+class Finished:
+    """What the last block of a snippet did with the snippet's run."""
+
+    snippet: str
+    rewrote: list[int] = field(default_factory=list)  # snippet lines whose `#>` lines changed
 
 
 _CHAINS: dict[tuple[str, str], Chain] = {}
@@ -42,7 +71,10 @@ _CHAINS: dict[tuple[str, str], Chain] = {}
 def _chain(block: PageBlock) -> Chain:
     key = (block.page, block.namespace_key)
     if key not in _CHAINS:
-        _CHAINS[key] = Chain(workdir=new_workdir())
+        namespace = {"__name__": "__main__"}
+        if block.snippet:
+            namespace["__file__"] = str(block.snippet_file)  # as `python snippets/…` has it
+        _CHAINS[key] = Chain(workdir=new_workdir(), namespace=namespace)
     return _CHAINS[key]
 
 
@@ -52,85 +84,121 @@ def reset() -> None:
     _CHAINS.clear()
 
 
-def _execute_block(block: PageBlock, chain: Chain, expect_exception: bool) -> str | None:
+def _execute_block(block: PageBlock, chain: Chain) -> str | None:
     """Run one block in its chain; returns the failure message or None."""
-    filename = block.filename
-    chain.sources[filename] = block.code
-    stdout = io.StringIO()
+    chain.blocks[block.filename] = block
+    start = time.perf_counter()
     try:
-        with sandbox(chain.workdir), _tee(stdout):
-            execute(block.code, filename, chain.namespace, chain.log, where=filename)
+        with sandbox(chain.workdir):
+            execute(block.code, block.filename, chain.namespace, chain.log, where=block.where)
     except CodeFailed as exc:
-        if expect_exception:
-            return None
         return str(exc)
-    if expect_exception:
-        return f"{filename}: the block is marked to raise (pytest.mark.xfail) but ran without error"
-    if block.expected_output is not None:
-        want, got = block.expected_output, stdout.getvalue()
-        if block.ignore_whitespace:
-            want, got = re.sub(r"\s+", "", want), re.sub(r"\s+", "", got)
-        if want != got:
-            return (
-                f"{filename}: printed\n{stdout.getvalue()}\nbut the page's expected output "
-                f"is\n{block.expected_output}"
-            )
+    finally:
+        chain.seconds += time.perf_counter() - start
     return None
 
 
-@contextlib.contextmanager
-def _tee(buffer: io.StringIO):
-    import sys  # noqa: PLC0415
-
-    real = sys.stdout
-
-    class Tee(io.TextIOBase):
-        def write(self, s):
-            buffer.write(s)
-            return real.write(s)
-
-        def flush(self):
-            real.flush()
-
-    sys.stdout = Tee()
-    try:
-        yield
-    finally:
-        sys.stdout = real
-
-
-def run_block(block: PageBlock, page_blocks: list[PageBlock]) -> None:
+def run_block(block: PageBlock, page_blocks: list[PageBlock], update_outputs: bool = False) -> Finished | None:
     """Run `block` (after any earlier block of its chain that has not run yet) and
-    check its outputs. Raises BlockFailed naming the page, block and cause."""
+    check its outputs. Raises BlockFailed naming the page, block, snippet line and
+    cause. Returns what was done with the snippet's run after its last block."""
     chain = _chain(block)
     same = [b for b in page_blocks if b.namespace_key == block.namespace_key]
     for earlier in (b for b in same if b.index < block.index):
         if earlier.index not in chain.done:
-            chain.done[earlier.index] = _execute_block(earlier, chain, _expects_exception(earlier))
+            chain.done[earlier.index] = _execute_block(earlier, chain)
         if chain.done[earlier.index]:
             raise BlockFailed(
                 f"{block.filename}: not run, because block {earlier.index} (line "
                 f"{earlier.line}) it continues failed:\n{chain.done[earlier.index]}"
             )
     if block.index not in chain.done:  # (a later block's test may have run it already)
-        chain.done[block.index] = _execute_block(block, chain, _expects_exception(block))
+        chain.done[block.index] = _execute_block(block, chain)
     failure = chain.done[block.index]
     if failure:
+        if block.snippet and block.base == ROOT:
+            mark_failed(block.snippet)  # a build waiting for this run stops waiting
         raise BlockFailed(failure)
     last = block.index == max(b.index for b in same)
-    problems = []
-    for filename, code in chain.sources.items():
-        try:
-            problems += check(code, filename, chain.log, where=filename, complete=last)
-        except MalformedOutput as exc:
-            problems.append(str(exc))
+    problems = [] if update_outputs else _output_problems(chain, complete=last)
     new = [p for p in problems if p not in chain.reported]
     chain.reported.update(new)
+    finished = None
     if last:
+        if block.snippet:
+            finished = _finish(block, chain, passed=not chain.reported, update_outputs=update_outputs)
         shutil.rmtree(chain.workdir, ignore_errors=True)
     if new:
         raise BlockFailed("\n\n".join(new))
+    return finished
 
 
-def _expects_exception(block: PageBlock) -> bool:
-    return any(m.startswith("pytest.mark.xfail") for m in block.marks)
+def _output_problems(chain: Chain, complete: bool) -> list[str]:
+    problems = []
+    for filename, block in chain.blocks.items():
+        try:
+            problems += check(block.code, filename, chain.log, where=block.where, complete=complete)
+        except MalformedOutput as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def snippet_log(path: Path, chain: Chain) -> PrintLog:
+    """The chain's prints as if the snippet file had run: (snippet path, snippet line)."""
+    path = str(path)
+    log = PrintLog(filenames={path})
+    for filename, line, text in chain.log.events:
+        block = chain.blocks.get(filename)
+        if block is not None and 0 < line <= len(block.snippet_lines):
+            log.events.append((path, block.snippet_lines[line - 1], text))
+    return log
+
+
+def _finish(block: PageBlock, chain: Chain, passed: bool, update_outputs: bool) -> Finished:
+    snippet, path = block.snippet, block.snippet_file
+    source = path.read_text()
+    log = snippet_log(path, chain)
+    finished = Finished(snippet)
+    if update_outputs:
+        if not _shows_whole_snippet(chain, source):
+            raise BlockFailed(
+                f"{block.filename}: not rewriting the '#>' lines of {snippet}: the page does not show every "
+                "section of it exactly once, in file order, so some of its prints did not run here and their "
+                "lines would be emptied. Fix the page's includes first (tests/test_lint.py names what is missing)."
+            )
+        new, finished.rewrote = rewrite(source, str(path), log)
+        if new != source:
+            path.write_text(new)
+            source = new  # only `#>` comments changed: this run stands for the new source
+    if block.base != ROOT:
+        return finished  # a test's own snippet: nothing to cache or record
+    dump = os.environ.get("ZTA_OUTPUTS_DUMP")
+    if dump:
+        _dump_outputs(Path(dump), snippet, source, log)
+    if (passed or update_outputs) and not os.environ.get("ZTA_PROFILE"):
+        run = SnippetRun.of(snippet, source_key(source), chain.seconds, chain.namespace, log.events)
+        save(run)
+        record_verified(run)
+    elif not passed:
+        mark_failed(snippet)
+    return finished
+
+
+def _shows_whole_snippet(chain: Chain, source: str) -> bool:
+    """Did the chain's blocks run the snippet's whole program, every line mapped?"""
+    program = [n for n, text in program_lines(source) if text.strip()]
+    ran = sorted({n for block in chain.blocks.values() for n in block.snippet_lines})
+    return all(block.snippet_lines for block in chain.blocks.values()) and set(program) <= set(ran)
+
+
+def _dump_outputs(directory: Path, snippet: str, source: str, log: PrintLog) -> None:
+    """{`#>` block's first line: [its lines, what was printed]} for the portability report."""
+    from .outputs import _blocks_and_printed
+
+    _, blocks, printed = _blocks_and_printed(source, str(ROOT / snippet), log, snippet)
+    data = {
+        str(block.first): {"expected": block.lines, "printed": printed_lines(printed.get(target, ""))}
+        for target, block in blocks.items()
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / (snippet.replace("/", "__") + ".json")).write_text(json.dumps(data, indent=1))

@@ -18,45 +18,32 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .pages import FENCE, expand
+from .sources import Chapter, expand, fences
 
-CONTAINER = re.compile(r'^(?P<indent>[ \t]*)(?P<kind>!!!|\?\?\?\+?|===)\s*(?P<rest>.*)$')
+CONTAINER = re.compile(r"^(?P<indent>[ \t]*)(?P<kind>!!!|\?\?\?\+?|===)\s*(?P<rest>.*)$")
 LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
 PREFIXED = {"note", "tip", "warning", "danger", "info", "example", "question", "abstract", "bug"}
 INSTALL_CELL = """\
 # Running this notebook outside a course checkout (on Colab, or a fresh environment)?
 # Install what it needs first by removing the "# " in front of the next line:
-# %pip install torch torchvision numpy matplotlib
+# %pip install {packages}
 """
+PACKAGES = ["torch", "torchvision", "numpy", "matplotlib"]
+# a chapter that imports one of these needs the packages after it too
+EXTRA_PACKAGES = {"onnxruntime": ["onnx", "onnxscript", "onnxruntime"], "onnx": ["onnx", "onnxscript"]}
 
 
-@dataclass(frozen=True)
-class Chapter:
-    page: str  # "basics/linear-model.md"
-
-    @property
-    def stem(self) -> str:
-        return self.page[: -len(".md")]
-
-    @property
-    def notebook(self) -> str:
-        """The rendered notebook's source path in the site ("notebooks/basics/linear-model.ipynb")."""
-        return f"notebooks/{self.stem}.ipynb"
-
-    @property
-    def download(self) -> str:
-        """The downloadable notebook's path in the site."""
-        return f"downloads/{self.stem}.ipynb"
-
-
-def is_chapter(page: str) -> bool:
-    """Chapter pages are the pages inside a part (not the home page, not a part's index)."""
-    return "/" in page and not page.endswith("index.md")
+def install_cell(code: list[str]) -> str:
+    """The commented install line for a notebook whose code cells are `code`."""
+    packages = list(PACKAGES)
+    for module, needs in EXTRA_PACKAGES.items():
+        if any(re.search(rf"^\s*(import|from) {module}\b", cell, re.M) for cell in code):
+            packages += [p for p in needs if p not in packages]
+    return INSTALL_CELL.format(packages=" ".join(packages)).rstrip("\n")
 
 
 def _rewrite_links(text: str, page: str, base_url: str | None, notebook: str) -> str:
@@ -97,7 +84,7 @@ def _plain_markdown(lines: list[str]) -> list[str]:
         # strip 4 spaces for each open container
         strip = 4 * len(stack)
         if line.strip():
-            line = line[:indent - strip] + line[indent:] if indent >= strip else line.lstrip()
+            line = line[: indent - strip] + line[indent:] if indent >= strip else line.lstrip()
         m = CONTAINER.match(line)
         if m:
             kind, rest = m.group("kind"), m.group("rest").strip()
@@ -115,11 +102,11 @@ def _plain_markdown(lines: list[str]) -> list[str]:
 
 
 def page_cells(markdown: str) -> list[tuple[str, str]]:
-    """[(kind, source)] of an expanded page: 'markdown' and 'code' cells in order."""
+    """[(kind, source)] of an expanded page: 'markdown' and 'code' cells in order.
+    Python fences become code cells; every other fence stays in the prose."""
     cells: list[tuple[str, str]] = []
     prose: list[str] = []
     lines = markdown.splitlines()
-    i = 0
 
     def flush():
         text = "\n".join(_plain_markdown(prose)).strip("\n")
@@ -127,29 +114,24 @@ def page_cells(markdown: str) -> list[tuple[str, str]]:
             cells.append(("markdown", text))
         prose.clear()
 
-    while i < len(lines):
-        m = FENCE.match(lines[i])
-        if not m or not m.group("lang"):
-            if not re.match(r"\s*<!--\s*pytest", lines[i]):
-                prose.append(lines[i])
-            i += 1
-            continue
-        ticks, indent = m.group("ticks"), m.group("indent")
-        j = i + 1
-        while j < len(lines) and not (lines[j].strip().startswith(ticks) and not lines[j].strip().strip(ticks[0])):
-            j += 1
-        body = [ln[len(indent):] if ln.startswith(indent) else ln.lstrip() for ln in lines[i + 1 : j]]
-        if m.group("lang") == "python":
+    at = 0  # next line of `lines` not yet placed
+    for fence in fences(markdown):
+        prose.extend(lines[at : fence.line - 1])
+        at = fence.end
+        if fence.lang == "python":
             flush()
+            body = [ln[len(fence.indent) :] if ln.startswith(fence.indent) else ln.lstrip() for ln in fence.body]
             cells.append(("code", "\n".join(body).strip("\n")))
         else:
-            prose.extend([f"{indent}{ticks}{m.group('lang')}", *[indent + b for b in body], f"{indent}{ticks}"])
-        i = j + 1
+            prose.extend(lines[fence.line - 1 : fence.end])
+    prose.extend(lines[at:])
     flush()
     return cells
 
 
-def build(page_path: Path, page: str, variant: str, site_url: str, repository: str | None = None) -> nbformat.NotebookNode:
+def build(
+    page_path: Path, page: str, variant: str, site_url: str, repository: str | None = None
+) -> nbformat.NotebookNode:
     """The notebook of one chapter page. `variant` is 'site' or 'download'."""
     chapter = Chapter(page)
     markdown = expand(page_path.read_text())
@@ -168,7 +150,7 @@ def build(page_path: Path, page: str, variant: str, site_url: str, repository: s
         base = site_url if variant == "download" else None
         nb.cells.append(nbformat.v4.new_markdown_cell(_rewrite_links(title[1], page, base, chapter.notebook)))
     nb.cells.append(nbformat.v4.new_markdown_cell(intro))
-    nb.cells.append(nbformat.v4.new_code_cell(INSTALL_CELL.rstrip("\n")))
+    nb.cells.append(nbformat.v4.new_code_cell(install_cell([source for kind, source in rest if kind == "code"])))
     for kind, source in rest:
         if kind == "code":
             nb.cells.append(nbformat.v4.new_code_cell(source))

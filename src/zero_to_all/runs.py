@@ -28,7 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import CACHE, ROOT, data_dir
+from . import CACHE, ROOT, atomic_write, cache_file, cached_versions, data_dir
 from .outputs import PrintLog, recording
 
 RUN_CACHE = CACHE / "runs"
@@ -67,8 +67,7 @@ def _blocked(what) -> NetworkBlocked:
     BLOCKED.append(repr(what))
     return NetworkBlocked(
         f"network access blocked: the code tried to reach {what!r}; tests and the "
-        "build run offline. If this is a dataset download, the dataset is missing. "
-        + missing_data_hint()
+        "build run offline. If this is a dataset download, the dataset is missing. " + missing_data_hint()
     )
 
 
@@ -127,11 +126,7 @@ def sandbox(workdir: Path | None = None):
     real_connect = socket.socket.connect
     real_getaddrinfo = socket.getaddrinfo
     torch = sys.modules.get("torch")
-    torch_state = (
-        (torch.is_grad_enabled(), torch.get_default_dtype(), torch.get_num_threads())
-        if torch
-        else None
-    )
+    torch_state = (torch.is_grad_enabled(), torch.get_default_dtype(), torch.get_num_threads()) if torch else None
     os.chdir(workdir)
     if torch is not None:
         torch.set_num_threads(1)  # the same numbers as the tests, on any machine
@@ -163,15 +158,16 @@ class CodeFailed(Exception):
     restricted to the reader's code."""
 
 
-def execute(code: str, filename: str, namespace: dict, log: PrintLog, where: str) -> None:
-    """exec `code` (compiled as `filename`) in `namespace`, recording prints into `log`."""
+def execute(code: str, filename: str, namespace: dict, log: PrintLog, where) -> None:
+    """exec `code` (compiled as `filename`) in `namespace`, recording prints into `log`.
+    `where` names the code in a failure: a string, or a function of the failing line."""
     compiled = compile(code, filename, "exec")
     log.filenames.add(filename)
     BLOCKED.clear()
     try:
         with recording(log):
             exec(compiled, namespace)
-    except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt in reader code too
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         tb = exc.__traceback__
@@ -186,11 +182,10 @@ def execute(code: str, filename: str, namespace: dict, log: PrintLog, where: str
             if BLOCKED
             else ""
         )
+        place = where(line) if callable(where) and isinstance(line, int) else f"{where}, line {line}"
         raise CodeFailed(
-            f"{where}, line {line} raised {type(exc).__name__}: {exc}\n"
-            f"    {shown}\n\n"
-            + "".join(traceback.format_exception(type(exc), exc, tb)[-12:])
-            + hint
+            f"{place} raised {type(exc).__name__}: {exc}\n"
+            f"    {shown}\n\n" + "".join(traceback.format_exception(type(exc), exc, tb)[-12:]) + hint
         ) from exc
 
 
@@ -200,8 +195,8 @@ def installed_torch_version() -> str:
     torch = sys.modules.get("torch")
     if torch is not None:
         return torch.__version__
-    import importlib.util  # noqa: PLC0415
-    import re  # noqa: PLC0415
+    import importlib.util
+    import re
 
     spec = importlib.util.find_spec("torch")
     text = (Path(spec.origin).parent / "version.py").read_text()
@@ -230,12 +225,48 @@ class SnippetRun:
     torch_version: str = ""
     python_version: str = ""
     finished: str = ""  # ISO date of the run
+    cpu: str = ""  # the CPU and the kernels torch chose on it
+
+    @classmethod
+    def of(cls, path: str, key: str, seconds: float, namespace: dict, events: list) -> SnippetRun:
+        """The run of snippet `path` (relative to the repository) that left `namespace`."""
+        import torch
+
+        values, dropped = _plain_values(namespace)
+        return cls(
+            path=path,
+            key=key,
+            seconds=seconds,
+            values=values,
+            dropped=dropped,
+            events=list(events),
+            torch_version=torch.__version__,
+            python_version=platform.python_version(),
+            finished=time.strftime("%Y-%m-%d"),
+            cpu=cpu_description(),
+        )
+
+
+def cpu_description() -> str:
+    """'Intel(R) Xeon(R) Processor, AVX512 kernels': which CPU ran the code, and which of
+    torch's CPU kernels it used (they decide the last digits of trained numbers)."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    torch = sys.modules.get("torch")
+    kernels = torch.backends.cpu.get_cpu_capability() if torch is not None else ""
+    return f"{model}, {kernels} kernels" if kernels else model
 
 
 def _plain_values(namespace: dict) -> tuple[dict, dict]:
     """(kept, dropped): the plain values a snippet defined, and why others were not kept."""
-    import numpy as np  # noqa: PLC0415
-    import torch  # noqa: PLC0415
+    import numpy as np
+    import torch
 
     kept, dropped = {}, {}
     for name, value in namespace.items():
@@ -244,6 +275,9 @@ def _plain_values(namespace: dict) -> tuple[dict, dict]:
         ):
             continue
         if isinstance(value, torch.Tensor):
+            if value.is_meta:
+                dropped[name] = "a meta tensor (it has no values)"
+                continue
             value = value.detach().cpu().clone()  # a view would pickle its whole storage
         try:
             blob = pickle.dumps(value)
@@ -272,37 +306,33 @@ def run_snippet_fresh(path: str | Path, where: str | None = None) -> tuple[Snipp
     start = time.perf_counter()
     with sandbox():
         execute(source, str(full), namespace, log, where or rel)
-    seconds = time.perf_counter() - start
-    import torch  # noqa: PLC0415
-
-    values, dropped = _plain_values(namespace)
-    run = SnippetRun(
-        path=rel,
-        key=source_key(source),
-        seconds=seconds,
-        values=values,
-        dropped=dropped,
-        events=log.events,
-        torch_version=torch.__version__,
-        python_version=platform.python_version(),
-        finished=time.strftime("%Y-%m-%d"),
-    )
+    run = SnippetRun.of(rel, source_key(source), time.perf_counter() - start, namespace, log.events)
     return run, log
 
 
 def _cache_file(rel: str, key: str) -> Path:
-    return RUN_CACHE / f"{rel.replace('/', '__')}.{key}.pkl"
+    return cache_file(RUN_CACHE, rel, key, ".pkl")
 
 
 def save(run: SnippetRun) -> None:
-    RUN_CACHE.mkdir(parents=True, exist_ok=True)
+    """Cache the run, beside a digest of its values (figures key their cache on it)."""
     target = _cache_file(run.path, run.key)
-    for old in RUN_CACHE.glob(f"{run.path.replace('/', '__')}.*.pkl"):
-        if old != target:
-            old.unlink(missing_ok=True)
-    with tempfile.NamedTemporaryFile(dir=RUN_CACHE, delete=False) as tmp:
-        pickle.dump(run, tmp)
-    os.replace(tmp.name, target)
+    for suffix in (".pkl", ".values"):
+        for old in cached_versions(RUN_CACHE, run.path, suffix):
+            if old != target.with_suffix(suffix):
+                old.unlink(missing_ok=True)
+    atomic_write(target.with_suffix(".values"), hashlib.sha256(pickle.dumps(run.values)).hexdigest())
+    atomic_write(target, pickle.dumps(run))
+
+
+def values_digest(path: str) -> str:
+    """A digest of the values the cached run of the snippet's current source left
+    ("not run" without one), read without unpickling (no torch import): a figure
+    drawn from other values, e.g. another run's timings, is not taken from the cache."""
+    try:
+        return _cache_file(path, source_key((ROOT / path).read_text())).with_suffix(".values").read_text()
+    except OSError:
+        return "not run"
 
 
 def cached(path: str | Path) -> SnippetRun | None:
@@ -321,8 +351,7 @@ def cached(path: str | Path) -> SnippetRun | None:
 
 def latest(rel: str) -> SnippetRun | None:
     """The most recent cached run of a snippet, whatever its source hash was."""
-    files = sorted(RUN_CACHE.glob(f"{rel.replace('/', '__')}.*.pkl"), key=os.path.getmtime)
-    for f in reversed(files):
+    for f in reversed(cached_versions(RUN_CACHE, rel, ".pkl")):
         try:
             with f.open("rb") as fh:
                 return pickle.load(fh)
@@ -331,35 +360,73 @@ def latest(rel: str) -> SnippetRun | None:
     return None
 
 
-def _lock(rel: str):
-    from filelock import FileLock  # noqa: PLC0415
+def snippet_lock(rel: str):
+    """Held by whoever runs snippet `rel` for the cache, across processes (one
+    object per path in a process, so a process never waits for itself)."""
+    from filelock import FileLock
 
     RUN_CACHE.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(RUN_CACHE / f"{rel.replace('/', '__')}.lock"))
+    return FileLock(str(RUN_CACHE / f"{rel.replace('/', '__')}.lock"), is_singleton=True, thread_local=False)
 
 
-def run_snippet(path: str | Path, fresh: bool = False) -> tuple[SnippetRun, PrintLog | None]:
-    """The snippet's run: from the cache when its source is unchanged (unless
-    `fresh`), else a real run that is then cached. One run at a time per snippet,
-    across processes, so a figure waits for the test that is already running it."""
+def _failed_marker(rel: str) -> Path:
+    return cache_file(RUN_CACHE, rel, source_key((ROOT / rel).read_text()), ".failed")
+
+
+def mark_failed(rel: str) -> None:
+    """The page tests ran this snippet's current source and it failed: no run will be cached."""
+    atomic_write(_failed_marker(rel), "")
+
+
+AWAIT = "ZTA_AWAIT_RUNS"  # snippets whose run the page tests of this suite will cache
+AWAIT_SECONDS = 1200
+
+
+def awaited(rel: str) -> bool:
+    """Is the page tests' run of this snippet coming? (Inside `make test`, the build
+    waits for it rather than running the snippet a second time.)"""
+    return rel in os.environ.get(AWAIT, "").split(",")
+
+
+def await_run(rel: str) -> SnippetRun | None:
+    """The page tests' run of an awaited snippet, once it is cached; None when they
+    failed or do not deliver in time (the caller then runs the snippet itself)."""
+    deadline = time.monotonic() + float(os.environ.get("ZTA_AWAIT_SECONDS", AWAIT_SECONDS))
+    while time.monotonic() < deadline:
+        hit = cached(rel)
+        if hit is not None or _failed_marker(rel).exists():
+            return hit
+        time.sleep(0.5)
+    return None
+
+
+def run_snippet(path: str | Path) -> tuple[SnippetRun, PrintLog | None]:
+    """The snippet's run: from the cache when its source is unchanged (waiting for
+    the page tests' run when they are about to cache it), else a real run that is
+    then cached. One fresh run at a time per snippet, across processes."""
     full = snippet_path(path)
     rel = full.relative_to(ROOT).as_posix()
-    with _lock(rel):
-        if not fresh:
-            hit = cached(full)
-            if hit is not None:
-                return hit, None
+    if awaited(rel):
+        hit = await_run(rel)
+        if hit is not None:
+            return hit, None
+    with snippet_lock(rel):
+        hit = cached(full)
+        if hit is not None:
+            return hit, None
         run, log = run_snippet_fresh(full)
         save(run)
         return run, log
 
 
-
 def record_verified(run: SnippetRun) -> None:
-    """Note in .cache/verified.json that this snippet passed its test, with what and how fast."""
-    import json  # noqa: PLC0415
+    """Note in .cache/verified.json that this snippet passed its test: with what, on
+    which CPU, how fast, and the wall-clock lines it printed (the stamp shows them)."""
+    import json
 
-    from filelock import FileLock  # noqa: PLC0415
+    from filelock import FileLock
+
+    from .outputs import timing_lines
 
     CACHE.mkdir(parents=True, exist_ok=True)
     with FileLock(str(VERIFIED) + ".lock"):
@@ -370,14 +437,14 @@ def record_verified(run: SnippetRun) -> None:
             "torch": run.torch_version,
             "python": run.python_version,
             "date": run.finished,
+            "cpu": run.cpu,
+            "timings": timing_lines("".join(text for _, _, text in run.events)),
         }
-        tmp = VERIFIED.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-        os.replace(tmp, VERIFIED)
+        atomic_write(VERIFIED, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def verified() -> dict:
-    import json  # noqa: PLC0415
+    import json
 
     try:
         return json.loads(VERIFIED.read_text())
@@ -392,7 +459,7 @@ def ensure_run(path: str) -> str:
     default too; reader code here gets Linux's default, fork, as under
     `python snippet.py` (a DataLoader with workers needs it: its classes live in
     the snippet, which is not this process's __main__)."""
-    import multiprocessing  # noqa: PLC0415
+    import multiprocessing
 
     if sys.platform.startswith("linux"):
         multiprocessing.set_start_method("fork", force=True)

@@ -27,33 +27,46 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
+
 def mkdocs_build(site_dir: Path, config: Path | None = None, cwd: Path | None = None, **env: str):
     """`mkdocs build --strict` into `site_dir`, as a subprocess; returns the CompletedProcess."""
-    from . import ROOT  # noqa: PLC0415
+    from . import ROOT
 
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict",
-         "--config-file", str(config or ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
-        cwd=cwd or ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
-        capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(config or ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(site_dir),
+        ],
+        cwd=cwd or ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
-def fixture_site(tmp: Path, pages: dict[str, str], snippets: dict[str, str] | None = None,
-                 site_url: str | None = None) -> Path:
+def fixture_site(
+    tmp: Path, pages: dict[str, str], snippets: dict[str, str] | None = None, site_url: str | None = None
+) -> Path:
     """A small site in `tmp` using the real mkdocs.yml (theme, extensions, hooks,
     assets) with its own pages and snippets, for tests that prove a check fails.
     Returns its config file."""
-    import textwrap  # noqa: PLC0415
+    import textwrap
 
-    import yaml  # noqa: PLC0415
+    import yaml
 
-    from . import ROOT  # noqa: PLC0415
-    from .pages import load_mkdocs_yaml  # noqa: PLC0415
+    from . import ROOT
+    from .sources import load_mkdocs_yaml
 
     config = load_mkdocs_yaml((ROOT / "mkdocs.yml").read_text())
-    config.update(docs_dir=str(tmp / "docs"), nav=list(pages), watch=[],
-                  hooks=[str(ROOT / h) for h in config["hooks"]])
+    config.update(docs_dir=str(tmp / "docs"), nav=list(pages), watch=[], hooks=[str(ROOT / h) for h in config["hooks"]])
     config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
     if site_url:
         config["site_url"] = site_url
@@ -99,8 +112,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
             or not os.path.isfile(path)
         ):
             return super().send_head()
-        import gzip  # noqa: PLC0415
-        import io  # noqa: PLC0415
+        import gzip
+        import io
 
         with open(path, "rb") as fh:
             body = gzip.compress(fh.read(), mtime=0)
@@ -113,7 +126,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def free_port() -> int:
-    import socket  # noqa: PLC0415
+    import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -186,9 +199,15 @@ class BrowserReport:
     bytes_per_page: dict[str, int] = field(default_factory=dict)
 
 
-def browser_check(site: Path, pages: list[str] | None = None, screenshots: Path | None = None,
-                  search: tuple[str, str] | None = None, navigate: tuple[str, str] | None = None,
-                  theme_page: str | None = None, port: int = 0) -> BrowserReport:
+def browser_check(
+    site: Path,
+    pages: list[str] | None = None,
+    screenshots: Path | None = None,
+    search: tuple[str, str] | None = None,
+    navigate: tuple[str, str] | None = None,
+    theme_page: str | None = None,
+    port: int = 0,
+) -> BrowserReport:
     """Open every page of a built site in headless Chromium and report problems.
 
     search=(term, page): typing `term` in the search box must list `page`.
@@ -196,7 +215,7 @@ def browser_check(site: Path, pages: list[str] | None = None, screenshots: Path 
     theme_page: toggle the palette there, check it switches and figures stay visible; screenshots
     of both themes go to `screenshots/`.
     """
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     report = BrowserReport()
     pages = pages_of(site) if pages is None else pages
@@ -268,10 +287,13 @@ def browser_check(site: Path, pages: list[str] | None = None, screenshots: Path 
 
 
 def _wait_for_math(page) -> None:
+    """Until math.js has typeset the page (it marks the body), or 30 s: a page whose
+    math never gets typeset is then reported by the checks that follow."""
     with contextlib.suppress(Exception):
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex, .katex-error') || e.classList.contains('zta-math-error'))",
-            timeout=5000,
+            "() => document.body.dataset.ztaMath === 'typeset' && [...document.querySelectorAll('.arithmatex')]"
+            ".every(e => e.querySelector('.katex, .katex-error') || e.classList.contains('zta-math-error'))",
+            timeout=30000,
         )
 
 

@@ -12,8 +12,9 @@ and a page shows it as `![alt](../figures/gradient-descent/loss-curve.svg)`.
 A figure that plots what a snippet computed lists that snippet in `uses` and
 reads the values with `snippet()` (one source of truth: the snippet's own run,
 shared with the tests through the run cache). Rendering is deterministic (fixed
-SVG hash salt, no date, seeded data) and cached by a hash of the figure's
-module, this file and the snippets it uses.
+SVG hash salt, no date, seeded data) and cached by a hash of the figure's own
+function (plus the module's shared helpers), this file, the snippets it uses
+and the values of the runs it plots (so a figure of timings follows its run).
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ import importlib
 import io
 import os
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from .. import CACHE, ROOT
+from .. import CACHE, ROOT, atomic_write, cache_file, cached_versions
 
 FIGURE_CACHE = CACHE / "figures"
 _current: contextvars.ContextVar[FigureSpec | None] = contextvars.ContextVar("figure", default=None)
@@ -75,9 +76,7 @@ def figure(name: str, *, uses: list[str] | tuple[str, ...] = ()):
 
     def register(func):
         if name in REGISTRY and REGISTRY[name].module != func.__module__:
-            raise FigureError(
-                f"figure {name!r} is registered twice: in {REGISTRY[name].module} and {func.__module__}"
-            )
+            raise FigureError(f"figure {name!r} is registered twice: in {REGISTRY[name].module} and {func.__module__}")
         for path in uses:
             if not (ROOT / path).is_file():
                 raise FigureError(f"figure {name!r} uses {path!r}, which does not exist")
@@ -110,7 +109,7 @@ def snippet(path: str) -> dict:
             f"figure {spec.name!r} reads {path!r} but does not list it in uses=[...]; "
             "add it so the figure's cache key covers that snippet"
         )
-    from ..runs import run_snippet  # noqa: PLC0415 - imports torch, only when needed
+    from ..runs import run_snippet
 
     run, _ = run_snippet(path)
     return SnippetValues(path, run.values, getattr(run, "dropped", {}))
@@ -127,15 +126,18 @@ class SnippetValues(dict):
         why = self.dropped.get(name)
         raise KeyError(
             f"{name!r} from {self.path}: "
-            + (f"not kept from its run: {why}; keep a smaller value (a slice, .clone(), a list)"
-               if why else "the snippet defines no plain value (number, list, dict, array, tensor) of that name at its end")
+            + (
+                f"not kept from its run: {why}; keep a smaller value (a slice, .clone(), a list)"
+                if why
+                else "the snippet defines no plain value (number, list, dict, array, tensor) of that name at its end"
+            )
         )
 
 
 def _own_source(spec: FigureSpec) -> str:
     """The figure's module without the other figure functions: editing one figure
     redraws that figure only; editing a shared helper or constant redraws all."""
-    import ast  # noqa: PLC0415
+    import ast
 
     source = spec.source_file.read_text()
     lines = source.splitlines()
@@ -151,28 +153,31 @@ def _own_source(spec: FigureSpec) -> str:
 
 
 def cache_key(spec: FigureSpec) -> str:
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     h = hashlib.sha256()
     h.update(Path(__file__).read_bytes())
     h.update(_own_source(spec).encode())
+    from ..runs import values_digest
+
     for path in spec.uses:
         h.update((ROOT / path).read_bytes())
+        h.update(values_digest(path).encode())  # the run it plots, not only the code
     h.update(spec.name.encode())
     h.update(matplotlib.__version__.encode())
     return h.hexdigest()[:16]
 
 
 def style() -> dict:
-    from cycler import cycler  # noqa: PLC0415
+    from cycler import cycler
 
     return {**STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
 
 
 def render(spec: FigureSpec) -> bytes:
     """Draw the figure now and return deterministic SVG bytes."""
-    import matplotlib  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    import matplotlib
+    from matplotlib.figure import Figure
 
     token = _current.set(spec)
     try:
@@ -189,8 +194,7 @@ def render(spec: FigureSpec) -> bytes:
         raise
     except Exception as exc:
         raise FigureError(
-            f"figure {spec.name!r} ({spec.module}.{spec.func.__name__}) failed: "
-            f"{type(exc).__name__}: {exc}"
+            f"figure {spec.name!r} ({spec.module}.{spec.func.__name__}) failed: {type(exc).__name__}: {exc}"
         ) from exc
     finally:
         _current.reset(token)
@@ -199,7 +203,7 @@ def render(spec: FigureSpec) -> bytes:
 
 def cached_svg(spec: FigureSpec) -> Path:
     """Where the figure's SVG for its current sources is (or will be) cached."""
-    return FIGURE_CACHE / f"{spec.name.replace('/', '__')}.{cache_key(spec)}.svg"
+    return cache_file(FIGURE_CACHE, spec.name, cache_key(spec), ".svg")
 
 
 def svg(spec: FigureSpec) -> bytes:
@@ -209,10 +213,7 @@ def svg(spec: FigureSpec) -> bytes:
     if cached.exists() and os.environ.get("ZTA_FIGURE_CACHE") != "off":
         return cached.read_bytes()
     data = render(spec)
-    FIGURE_CACHE.mkdir(parents=True, exist_ok=True)
-    for old in FIGURE_CACHE.glob(f"{spec.name.replace('/', '__')}.*.svg"):
+    for old in cached_versions(FIGURE_CACHE, spec.name, ".svg"):
         old.unlink(missing_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(cached)
+    atomic_write(cached, data)
     return data

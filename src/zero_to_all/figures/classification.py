@@ -52,10 +52,16 @@ def bce_cases():
     ax = fig.subplots()
     ax.plot(p, -np.log(p), label=r"$y = 1$: $\ -\log \hat y$")
     ax.plot(p, -np.log(1 - p), color=PALETTE[1], label=r"$y = 0$: $\ -\log(1 - \hat y)$")
-    ax.annotate("confident and wrong:\nthe loss grows without bound", (0.03, -np.log(0.03)),
-                xytext=(0.12, 4.5), fontsize=9, arrowprops={"arrowstyle": "->", "color": PALETTE[6]})
-    ax.set(xlabel=r"predicted probability $\hat y$ of class 1", ylabel="loss of one example",
-           xlim=(0, 1), ylim=(0, 5.3))
+    ax.annotate(
+        "confident and wrong:\nthe loss grows without bound",
+        (0.03, -np.log(0.03)),
+        xytext=(0.12, 4.5),
+        fontsize=9,
+        arrowprops={"arrowstyle": "->", "color": PALETTE[6]},
+    )
+    ax.set(
+        xlabel=r"predicted probability $\hat y$ of class 1", ylabel="loss of one example", xlim=(0, 1), ylim=(0, 5.3)
+    )
     ax.legend(loc="center", bbox_to_anchor=(0.5, 0.5), fontsize=9)
     return fig
 
@@ -73,8 +79,13 @@ def pass_probability():
     ax.axhline(0.5, color=PALETTE[6], linestyle="--", linewidth=1, label="0.5: pass above, fail below")
     boundary = -b / w
     ax.axvline(boundary, color=PALETTE[6], linestyle=":", linewidth=1)
-    ax.annotate(f"boundary\nx = {boundary:.2f} h", (boundary, 0.5), xytext=(boundary + 0.6, 0.25), fontsize=9,
-                arrowprops={"arrowstyle": "->", "color": PALETTE[6]})
+    ax.annotate(
+        f"boundary\nx = {boundary:.2f} h",
+        (boundary, 0.5),
+        xytext=(boundary + 0.6, 0.25),
+        fontsize=9,
+        arrowprops={"arrowstyle": "->", "color": PALETTE[6]},
+    )
     ax.scatter(x[y == 0], y[y == 0], color=PALETTE[1], zorder=3, label="failed (y = 0)")
     ax.scatter(x[y == 1], y[y == 1], color=PALETTE[2], zorder=3, label="passed (y = 1)")
     ax.set(xlabel="hours studied $x$", ylabel="P(pass)", xlim=(0, 10), ylim=(-0.05, 1.05))
@@ -95,10 +106,10 @@ def decision_boundary():
     ax = fig.subplots()
     ax.scatter(x[y == 0], y[y == 0] + jitter[y == 0], s=10, alpha=0.6, color=PALETTE[1], label="class 0")
     ax.scatter(x[y == 1], y[y == 1] + jitter[y == 1], s=10, alpha=0.6, color=PALETTE[2], label="class 1")
-    ax.plot(grid, _sigmoid(w * grid + b), color=PALETTE[0],
-            label=rf"fitted $\sigma({w:.2f}\,x {b:+.2f})$")
-    ax.plot(grid, _sigmoid(2 * grid - 2), color=PALETTE[6], linestyle="--",
-            label=r"true $P(y = 1 \mid x) = \sigma(2x - 2)$")
+    ax.plot(grid, _sigmoid(w * grid + b), color=PALETTE[0], label=rf"fitted $\sigma({w:.2f}\,x {b:+.2f})$")
+    ax.plot(
+        grid, _sigmoid(2 * grid - 2), color=PALETTE[6], linestyle="--", label=r"true $P(y = 1 \mid x) = \sigma(2x - 2)$"
+    )
     ax.axvline(-b / w, color=PALETTE[0], linestyle=":", linewidth=1.2)
     ax.axvline(1.0, color=PALETTE[6], linestyle=":", linewidth=1.2)
     ax.text(-b / w + 0.25, 0.3, f"fitted\nboundary\n{-b / w:.2f}", fontsize=8, color=PALETTE[0])
@@ -120,8 +131,12 @@ def diabetes_loss_curves():
         epochs = np.arange(1, len(train_losses) + 1)
         ax.plot(epochs, train_losses, color=color, label=f"{name}: train")
         ax.plot(epochs, test_losses, color=color, linestyle="--", label=f"{name}: test")
-    ax.set(xlabel="epoch (one full-batch Adam step each)", ylabel="binary cross-entropy",
-           xlim=(0, len(epochs)), ylim=(0, None))
+    ax.set(
+        xlabel="epoch (one full-batch Adam step each)",
+        ylabel="binary cross-entropy",
+        xlim=(0, len(epochs)),
+        ylim=(0, None),
+    )
     ax.legend(fontsize=8, ncol=1, loc="upper left")
     return fig
 
@@ -156,8 +171,9 @@ def argmax_regions():
         bottom.axvline(b, color=PALETTE[6], linewidth=0.8)
     top.set(ylabel="logit $z_i$", ylim=(-7.5, 7.5))
     top.legend(fontsize=8, loc="lower right")
-    bottom.set(xlabel="$x$ (dotted: the table's x = -5, 1, 4)", ylabel="softmax probability",
-               xlim=(-6, 6), ylim=(0, 1.02))
+    bottom.set(
+        xlabel="$x$ (dotted: the table's x = -5, 1, 4)", ylabel="softmax probability", xlim=(-6, 6), ylim=(0, 1.02)
+    )
     bottom.legend(fontsize=8, loc="center right")
     return fig
 
@@ -177,8 +193,10 @@ def good_vs_bad():
             ax.set_xticks(range(probs.shape[1]))
             ax.set_ylim(0, 1)
             ax.grid(axis="x", visible=False)
-            ax.set_title(f"sample {n}: true class {target}\n"
-                         f"$-\\log p_{{{target}}} = {-np.log(probs[n, target]):.2f}$", fontsize=9)
+            ax.set_title(
+                f"sample {n}: true class {target}\n$-\\log p_{{{target}}} = {-np.log(probs[n, target]):.2f}$",
+                fontsize=9,
+            )
             if n == 0:
                 ax.set_ylabel(f"{title}\nprobability", fontsize=9)
             if r == 1:
@@ -189,6 +207,7 @@ def good_vs_bad():
 # ---------------------------------------------------------------- datasets and loaders, MNIST MLP, MLP from scratch
 
 DATASETS = "snippets/classification/datasets_and_loaders.py"
+FOUNDATIONS = "snippets/classification/mlp_foundations.py"
 MNIST_MLP = "snippets/classification/mnist_mlp.py"
 FROM_SCRATCH = "snippets/classification/mlp_from_scratch.py"
 
@@ -205,13 +224,13 @@ def _digit_grid(images, titles, colors=None, columns=8, size=1.05):
         ax.set_axis_off()
         if i >= len(images):
             continue
-        ax.imshow(images[i], cmap="gray_r", vmin=images[i].min(), vmax=images[i].max(),
-                  interpolation="nearest")
+        ax.imshow(images[i], cmap="gray_r", vmin=images[i].min(), vmax=images[i].max(), interpolation="nearest")
         ax.set_title(titles[i], fontsize=9, color=(colors[i] if colors else INK), pad=2)
     return fig
 
 
 # --- datasets and loaders ---------------------------------------------------------------
+
 
 @figure("datasets-and-loaders/mnist-grid", uses=[DATASETS])
 def mnist_grid():
@@ -229,17 +248,33 @@ def batch_losses():
     fig = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax = fig.subplots()
     iteration = np.arange(1, len(losses) + 1)
-    ax.plot(iteration / per_epoch, losses, color=PALETTE[0], linewidth=0.5, alpha=0.45,
-            label="loss of each batch (one update)")
-    ax.plot(np.arange(1, 101), epochs.mean(axis=1), color=PALETTE[1], linewidth=2,
-            label="mean over the 24 batches of an epoch")
-    ax.set(xlabel="epoch", ylabel="binary cross-entropy", xlim=(0, 100),
-           title="diabetes, batch size 32: 24 updates per epoch")
+    ax.plot(
+        iteration / per_epoch,
+        losses,
+        color=PALETTE[0],
+        linewidth=0.5,
+        alpha=0.45,
+        label="loss of each batch (one update)",
+    )
+    ax.plot(
+        np.arange(1, 101),
+        epochs.mean(axis=1),
+        color=PALETTE[1],
+        linewidth=2,
+        label="mean over the 24 batches of an epoch",
+    )
+    ax.set(
+        xlabel="epoch",
+        ylabel="binary cross-entropy",
+        xlim=(0, 100),
+        title="diabetes, batch size 32: 24 updates per epoch",
+    )
     ax.legend(fontsize=8)
     return fig
 
 
 # --- MNIST with an MLP ------------------------------------------------------------------
+
 
 @figure("mnist-mlp/curves", uses=[MNIST_MLP])
 def mnist_curves():
@@ -258,6 +293,24 @@ def mnist_curves():
     return fig
 
 
+@figure("mnist-mlp/init-signal", uses=[MNIST_MLP])
+def mnist_init_signal():
+    signal = snippet(MNIST_MLP)["deep_signal"]  # init name -> E[h^2] after each hidden layer
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax = fig.subplots()
+    for (name, values), color, marker in zip(signal.items(), PALETTE, "osD"):
+        layers = np.arange(1, len(values) + 1)
+        ax.semilogy(layers, values, color=color, marker=marker, label=name)
+    ax.set(
+        xlabel="hidden layer (128 ReLU units each)",
+        ylabel=r"$\mathbb{E}[h^2]$ of its output",
+        xticks=np.arange(2, 21, 2),
+        title="twenty-layer MLP at initialisation, 1,000 MNIST images",
+    )
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
 @figure("mnist-mlp/confusion", uses=[MNIST_MLP])
 def mnist_confusion():
     confusion = snippet(MNIST_MLP)["confusion"].numpy()
@@ -269,11 +322,23 @@ def mnist_confusion():
             count = confusion[i, j]
             if count:
                 on_diagonal = i == j
-                ax.text(j, i, str(count), ha="center", va="center", fontsize=7 if on_diagonal else 8,
-                        color="white" if on_diagonal else (PALETTE[3] if count >= 10 else INK),
-                        fontweight="bold" if count >= 10 and not on_diagonal else "normal")
-    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit",
-           title="test set: counts (errors of 10 or more in bold)")
+                ax.text(
+                    j,
+                    i,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=7 if on_diagonal else 8,
+                    color="white" if on_diagonal else (PALETTE[3] if count >= 10 else INK),
+                    fontweight="bold" if count >= 10 and not on_diagonal else "normal",
+                )
+    ax.set(
+        xticks=range(10),
+        yticks=range(10),
+        xlabel="predicted digit",
+        ylabel="true digit",
+        title="test set: counts (errors of 10 or more in bold)",
+    )
     ax.grid(False)
     ax.tick_params(length=0)
     for side in ("top", "right", "bottom", "left"):
@@ -289,9 +354,10 @@ def mnist_mistakes():
     return _digit_grid(images, titles, colors=[PALETTE[3]] * len(titles), size=1.15)
 
 
-# --- an MLP from scratch -----------------------------------------------------------------
+# --- from the perceptron to the MLP ------------------------------------------------------
 
-@figure("mlp-from-scratch/neuron")
+
+@figure("mlp-foundations/neuron")
 def neuron():
     """A biological neuron next to the perceptron that imitates it (a drawing, no data)."""
     fig = Figure(figsize=(9.6, 3.6), layout="constrained")
@@ -320,10 +386,12 @@ def neuron():
     for dy in (-0.6, 0.0, 0.6):
         bio.plot([8.3, 9.1], [3.0, 3.0 + dy], color=PALETTE[1], linewidth=1.6)
         bio.add_patch(Circle((9.15, 3.0 + dy), 0.12, color=PALETTE[1]))
-    labels = [((1.5, -0.1), "dendrites:\ninputs from other cells", "center"),
-              ((3.9, 4.3), "cell body:\nadds them up", "left"),
-              ((6.1, 2.3), "axon: fires a spike if the\nsum passes a threshold", "center"),
-              ((9.15, 4.3), "synapses:\nconnection\nstrengths", "center")]
+    labels = [
+        ((1.5, -0.1), "dendrites:\ninputs from other cells", "center"),
+        ((3.9, 4.3), "cell body:\nadds them up", "left"),
+        ((6.1, 2.3), "axon: fires a spike if the\nsum passes a threshold", "center"),
+        ((9.15, 4.3), "synapses:\nconnection\nstrengths", "center"),
+    ]
     for (x, y), text, align in labels:
         bio.text(x, y, text, ha=align, va="center", fontsize=8.5, color=INK)
     bio.set_title("a biological neuron (simplified)", fontsize=10)
@@ -334,19 +402,39 @@ def neuron():
     for i, y in enumerate(ys, start=1):
         art.add_patch(Circle((1.0, y), 0.42, facecolor="none", edgecolor=PALETTE[0], linewidth=1.6))
         art.text(1.0, y, f"$x_{i}$", ha="center", va="center", fontsize=11, color=INK)
-        art.add_patch(FancyArrowPatch((1.45, y), (node[0] - 0.62, node[1] + 0.25 * (2 - i)),
-                                      arrowstyle="-|>", mutation_scale=12, color=PALETTE[6], linewidth=1.3))
+        art.add_patch(
+            FancyArrowPatch(
+                (1.45, y),
+                (node[0] - 0.62, node[1] + 0.25 * (2 - i)),
+                arrowstyle="-|>",
+                mutation_scale=12,
+                color=PALETTE[6],
+                linewidth=1.3,
+            )
+        )
         art.text(3.0, (y + node[1]) / 2 + 0.28, f"$w_{i}$", ha="center", fontsize=11, color=PALETTE[1])
     art.add_patch(Circle(node, 0.6, facecolor=PALETTE[0], alpha=0.18, edgecolor=PALETTE[0], linewidth=1.6))
     art.text(*node, r"$\Sigma$", ha="center", va="center", fontsize=15, color=INK)
     art.text(node[0], node[1] - 1.0, r"$z = w^\top x + b$", ha="center", fontsize=10, color=INK)
-    art.add_patch(FancyBboxPatch((6.55, 2.5), 1.1, 1.0, boxstyle="round,pad=0.05",
-                                 facecolor=PALETTE[1], alpha=0.18, edgecolor=PALETTE[1], linewidth=1.6))
+    art.add_patch(
+        FancyBboxPatch(
+            (6.55, 2.5),
+            1.1,
+            1.0,
+            boxstyle="round,pad=0.05",
+            facecolor=PALETTE[1],
+            alpha=0.18,
+            edgecolor=PALETTE[1],
+            linewidth=1.6,
+        )
+    )
     art.text(7.1, 3.0, r"$\varphi$", ha="center", va="center", fontsize=14, color=INK)
-    art.add_patch(FancyArrowPatch((5.85, 3.0), (6.5, 3.0), arrowstyle="-|>", mutation_scale=12,
-                                  color=PALETTE[6], linewidth=1.3))
-    art.add_patch(FancyArrowPatch((7.72, 3.0), (8.8, 3.0), arrowstyle="-|>", mutation_scale=12,
-                                  color=PALETTE[6], linewidth=1.3))
+    art.add_patch(
+        FancyArrowPatch((5.85, 3.0), (6.5, 3.0), arrowstyle="-|>", mutation_scale=12, color=PALETTE[6], linewidth=1.3)
+    )
+    art.add_patch(
+        FancyArrowPatch((7.72, 3.0), (8.8, 3.0), arrowstyle="-|>", mutation_scale=12, color=PALETTE[6], linewidth=1.3)
+    )
     art.text(9.25, 3.0, r"$\hat y$", ha="center", va="center", fontsize=13, color=INK)
     art.text(7.1, 1.7, "activation:\nstep, sigmoid, ReLU", ha="center", va="center", fontsize=8.5, color=INK)
     art.text(3.0, 0.15, "weights = synapse strengths", ha="center", fontsize=8.5, color=PALETTE[1])
@@ -354,39 +442,50 @@ def neuron():
     return fig
 
 
-@figure("mlp-from-scratch/decision-boundaries", uses=[FROM_SCRATCH])
+@figure("mlp-foundations/decision-boundaries", uses=[FOUNDATIONS])
 def decision_boundaries():
-    run = snippet(FROM_SCRATCH)
+    run = snippet(FOUNDATIONS)
     points, classes = run["points"].numpy(), run["classes"].numpy().ravel()
     steps = run["grid_steps"].numpy()
     fig = Figure(figsize=(9.6, 4.4), layout="constrained")
     axes = fig.subplots(1, 2)
-    panels = [(run["p_logistic"], "logistic regression: a straight boundary"),
-              (run["p_mlp"], "MLP, 16 hidden ReLU units: a closed boundary")]
+    panels = [
+        (run["p_logistic"], "logistic regression: a straight boundary"),
+        (run["p_mlp"], "MLP, 16 hidden ReLU units: a closed boundary"),
+    ]
     for ax, (probability, title) in zip(axes, panels):
         p = probability.numpy().T  # rows: y, columns: x
-        ax.contourf(steps, steps, p, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.35)
+        fill = ax.contourf(steps, steps, p, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.35)
         ax.contour(steps, steps, p, levels=[0.5], colors=INK, linewidths=2)
         for label, color, marker in ((1, PALETTE[0], "o"), (0, PALETTE[3], "^")):
             chosen = classes == label
-            ax.scatter(points[chosen, 0], points[chosen, 1], s=10, color=color, marker=marker,
-                       label=f"class {label}", edgecolors="none")
-        ax.set(xlim=(-1.6, 1.6), ylim=(-1.6, 1.6), aspect="equal", title=title,
-               xlabel="$x_1$", ylabel="$x_2$")
+            ax.scatter(
+                points[chosen, 0],
+                points[chosen, 1],
+                s=10,
+                color=color,
+                marker=marker,
+                label=f"class {label}",
+                edgecolors="none",
+            )
+        ax.set(xlim=(-1.6, 1.6), ylim=(-1.6, 1.6), aspect="equal", title=title, xlabel="$x_1$", ylabel="$x_2$")
         ax.grid(False)
     axes[0].legend(fontsize=8, loc="upper right")
+    bar = fig.colorbar(fill, ax=axes, shrink=0.85, ticks=np.linspace(0, 1, 6))
+    bar.set_label("predicted probability of class 1 (inner ring)")
+    bar.outline.set_visible(False)
     return fig
 
 
-@figure("mlp-from-scratch/activations")
+@figure("mlp-foundations/activations")
 def activation_functions():
     """ReLU, sigmoid, tanh, softplus, GELU and their derivatives (pure math)."""
-    from math import erf, pi, sqrt  # noqa: PLC0415
+    from math import erf, pi, sqrt
 
     z = np.linspace(-4, 4, 801)
     sigmoid = 1 / (1 + np.exp(-z))
     Phi = 0.5 * (1 + np.vectorize(erf)(z / sqrt(2)))
-    phi = np.exp(-z**2 / 2) / sqrt(2 * pi)
+    phi = np.exp(-(z**2) / 2) / sqrt(2 * pi)
     curves = {
         "ReLU": (np.maximum(z, 0), (z > 0).astype(float)),
         "sigmoid": (sigmoid, sigmoid * (1 - sigmoid)),
@@ -405,9 +504,9 @@ def activation_functions():
     return fig
 
 
-@figure("mlp-from-scratch/universal-approximation", uses=[FROM_SCRATCH])
+@figure("mlp-foundations/universal-approximation", uses=[FOUNDATIONS])
 def universal_approximation():
-    run = snippet(FROM_SCRATCH)
+    run = snippet(FOUNDATIONS)
     x, y = run["x_1d"].numpy().ravel(), run["y_1d"].numpy().ravel()
     fits = run["uat_fits"]
     fig = Figure(figsize=(9.6, 3.0), layout="constrained")
@@ -421,12 +520,19 @@ def universal_approximation():
     return fig
 
 
+# --- an MLP from scratch -----------------------------------------------------------------
+
+
 @figure("mlp-from-scratch/numpy-loss", uses=[FROM_SCRATCH])
 def numpy_loss():
     losses = np.array(snippet(FROM_SCRATCH)["numpy_losses"])
     fig = Figure(figsize=(6.4, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.plot(np.arange(len(losses)), losses, color=PALETTE[0])
-    ax.set(xlabel="epoch (one full-batch update)", ylabel=r"$\mathcal{L}$ (with the L2 term)",
-           ylim=(0, None), title="two-layer MLP in NumPy, hand-written backprop")
+    ax.set(
+        xlabel="epoch (one full-batch update)",
+        ylabel=r"$\mathcal{L}$ (with the L2 term)",
+        ylim=(0, None),
+        title="two-layer MLP in NumPy, hand-written backprop",
+    )
     return fig

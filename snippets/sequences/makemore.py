@@ -44,7 +44,8 @@ nll = -P[xs, ys].log().mean()  # mean negative log-likelihood of all bigrams
 print(f"counting model: mean NLL {nll:.4f}")
 #> counting model: mean NLL 2.4540
 P_smooth = (N + 1).float() / (N + 1).sum(dim=1, keepdim=True)  # add-one smoothing
-print(f"with add-one smoothing: {-P_smooth[xs, ys].log().mean():.4f}; uniform over 27: {torch.log(torch.tensor(27.0)):.4f}")
+smoothed_nll = -P_smooth[xs, ys].log().mean()
+print(f"with add-one smoothing: {smoothed_nll:.4f}; uniform over 27: {torch.log(torch.tensor(27.0)):.4f}")
 #> with add-one smoothing: 2.4546; uniform over 27: 3.2958
 
 
@@ -253,7 +254,8 @@ print(f"4,000 steps took {train_seconds:.1f} s on {device}")
 # --8<-- [end:train]
 
 # --8<-- [start:test]
-print(f"train {evaluate(model, Xtr, Ytr):.3f}, dev {evaluate(model, Xdev, Ydev):.3f}, test {evaluate(model, Xte, Yte):.3f}")
+print(f"train {evaluate(model, Xtr, Ytr):.3f}, dev {evaluate(model, Xdev, Ydev):.3f}, "
+      f"test {evaluate(model, Xte, Yte):.3f}")
 #> train 1.898, dev 2.008, test 2.004
 # --8<-- [end:test]
 

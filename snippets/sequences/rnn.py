@@ -212,10 +212,10 @@ for name, ratios in gradient_ratios.items():
 
 # --8<-- [start:exercise-parameters]
 # Exercise 1: parameter counts of RNN, GRU and LSTM layers, from the formula and from PyTorch.
-I, H = 10, 20
+n_in, H = 10, 20
 for gate_blocks, cls in ((1, nn.RNN), (3, nn.GRU), (4, nn.LSTM)):
-    formula = gate_blocks * (H * I + H * H + 2 * H)  # per block: W_i*, W_h*, b_i*, b_h*
-    counted = sum(p.numel() for p in cls(I, H).parameters())
+    formula = gate_blocks * (H * n_in + H * H + 2 * H)  # per block: W_i*, W_h*, b_i*, b_h*
+    counted = sum(p.numel() for p in cls(n_in, H).parameters())
     print(f"{cls.__name__}: {counted} parameters")
     #> RNN: 640 parameters
     #> GRU: 1920 parameters

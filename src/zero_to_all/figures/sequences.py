@@ -20,18 +20,32 @@ INK = "#343a40"  # dark grey: reads on white and on the light card of the dark t
 
 
 def _arrow(ax, start, end, color=INK, style="-|>", **kwargs):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=color,
-                                 linewidth=1.4, shrinkA=0, shrinkB=0, **kwargs))
+    ax.add_patch(
+        FancyArrowPatch(
+            start, end, arrowstyle=style, mutation_scale=12, color=color, linewidth=1.4, shrinkA=0, shrinkB=0, **kwargs
+        )
+    )
 
 
 def _box(ax, center, text, color, width=1.3, height=0.8, fontsize=11):
     x, y = center
-    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.06",
-                                facecolor=color, alpha=0.22, edgecolor=color, linewidth=1.6))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.06",
+            facecolor=color,
+            alpha=0.22,
+            edgecolor=color,
+            linewidth=1.6,
+        )
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=INK)
 
 
 # ---------------------------------------------------------------- recurrent networks
+
 
 @figure("rnn/unrolled")
 def unrolled():
@@ -50,8 +64,17 @@ def unrolled():
     ax.text(1.1, h_y, "$h_t$", ha="center", va="center", fontsize=12, color=INK)
     _arrow(ax, (1.1, x_y + 0.25), (1.1, cell_y - 0.47))
     _arrow(ax, (1.1, cell_y + 0.47), (1.1, h_y - 0.27))
-    ax.add_patch(FancyArrowPatch((1.8, cell_y + 0.25), (1.8, cell_y - 0.25), connectionstyle="arc3,rad=-1.9",
-                                 arrowstyle="-|>", mutation_scale=12, color=PALETTE[1], linewidth=1.4))
+    ax.add_patch(
+        FancyArrowPatch(
+            (1.8, cell_y + 0.25),
+            (1.8, cell_y - 0.25),
+            connectionstyle="arc3,rad=-1.9",
+            arrowstyle="-|>",
+            mutation_scale=12,
+            color=PALETTE[1],
+            linewidth=1.4,
+        )
+    )
     ax.text(2.55, cell_y, "$h_{t-1}$", ha="left", va="center", fontsize=11, color=PALETTE[1])
     ax.text(4.05, cell_y, "=", ha="center", va="center", fontsize=20, color=INK)
 
@@ -67,10 +90,16 @@ def unrolled():
         _arrow(ax, (x, cell_y + 0.47), (x, h_y - 0.27))
         if t < len(xs):
             _arrow(ax, (x + 0.7, cell_y), (xs[t] - 0.7, cell_y), color=PALETTE[1])
-            ax.text((x + xs[t]) / 2, cell_y + 0.12, f"$h_{t}$", ha="center", va="bottom", fontsize=10,
-                    color=PALETTE[1])
-    ax.text(9.1, -0.3, r"one set of weights $W_{ih}, W_{hh}, b_{ih}, b_{hh}$, used at every step",
-            ha="center", va="center", fontsize=9.5, color=PALETTE[6])
+            ax.text((x + xs[t]) / 2, cell_y + 0.12, f"$h_{t}$", ha="center", va="bottom", fontsize=10, color=PALETTE[1])
+    ax.text(
+        9.1,
+        -0.3,
+        r"one set of weights $W_{ih}, W_{hh}, b_{ih}, b_{hh}$, used at every step",
+        ha="center",
+        va="center",
+        fontsize=9.5,
+        color=PALETTE[6],
+    )
     return fig
 
 
@@ -79,23 +108,38 @@ def gradient_distance():
     ratios = snippet(RNN)["gradient_ratios"]
     fig = Figure(figsize=(7.2, 3.8), layout="constrained")
     ax = fig.subplots()
-    styles = {"RNN": (PALETTE[3], "-"), "GRU": (PALETTE[2], "--"), "LSTM": (PALETTE[0], "-."),
-              "LSTM, forget bias 2": (PALETTE[1], "-")}
+    styles = {
+        "RNN": (PALETTE[3], "-"),
+        "GRU": (PALETTE[2], "--"),
+        "LSTM": (PALETTE[0], "-."),
+        "LSTM, forget bias 2": (PALETTE[1], "-"),
+    }
     for name, values in ratios.items():
         values = np.array(values)
         k = np.arange(len(values))
         keep = values > 0  # the plain RNN's gradient underflows to exactly 0 far back
         color, line = styles[name]
-        ax.semilogy(k[keep], values[keep], color=color, linestyle=line, linewidth=1.8,
-                    label="plain RNN (tanh)" if name == "RNN" else name)
-    ax.set(xlabel="distance $T - t$ in time steps", xlim=(0, len(values) - 1), ylim=(1e-25, 5),
-           ylabel=r"$\|\partial \mathcal{L} / \partial x_t\|$ relative to $t = T$",
-           title="how far back the gradient of the last hidden state reaches (at initialisation)")
+        ax.semilogy(
+            k[keep],
+            values[keep],
+            color=color,
+            linestyle=line,
+            linewidth=1.8,
+            label="plain RNN (tanh)" if name == "RNN" else name,
+        )
+    ax.set(
+        xlabel="distance $T - t$ in time steps",
+        xlim=(0, len(values) - 1),
+        ylim=(1e-25, 5),
+        ylabel=r"$\|\partial \mathcal{L} / \partial x_t\|$ relative to $t = T$",
+        title="how far back the gradient of the last hidden state reaches (at initialisation)",
+    )
     ax.legend(fontsize=9, loc="lower left")
     return fig
 
 
 # ---------------------------------------------------------------- classifying names
+
 
 @figure("names-classifier/confusion", uses=[NAMES])
 def names_confusion():
@@ -109,11 +153,23 @@ def names_confusion():
     for i in range(len(languages)):
         for j in range(len(languages)):
             if recall[i, j] >= 0.05:
-                ax.text(j, i, f"{recall[i, j]:.0%}".replace("%", ""), ha="center", va="center", fontsize=7,
-                        color="white" if recall[i, j] > 0.6 else INK)
+                ax.text(
+                    j,
+                    i,
+                    f"{recall[i, j]:.0%}".replace("%", ""),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if recall[i, j] > 0.6 else INK,
+                )
     rows = [f"{language} ({int(n)})" for language, n in zip(languages, confusion.sum(axis=1))]
-    ax.set(xticks=range(len(languages)), yticks=range(len(languages)), xlabel="predicted language",
-           ylabel="true language (test names)", title="share of each language's test names (%), by prediction")
+    ax.set(
+        xticks=range(len(languages)),
+        yticks=range(len(languages)),
+        xlabel="predicted language",
+        ylabel="true language (test names)",
+        title="share of each language's test names (%), by prediction",
+    )
     ax.set_xticklabels(languages, rotation=60, ha="right", fontsize=8)
     ax.set_yticklabels(rows, fontsize=8)
     ax.grid(False)
@@ -135,12 +191,18 @@ def names_curves():
     right.plot(epochs, 100 * np.array(history["val_accuracy"]), marker="s", color=PALETTE[1])
     right.axhline(100 * snippet(NAMES)["majority"], color=PALETTE[6], linestyle="--", linewidth=1)
     right.text(1, 100 * snippet(NAMES)["majority"] + 1, "always Russian", fontsize=8, color=PALETTE[6])
-    right.set(xlabel="epoch", ylabel="accuracy (%)", xticks=epochs, ylim=(40, 90),
-              title="validation accuracy (10 % of the training names)")
+    right.set(
+        xlabel="epoch",
+        ylabel="accuracy (%)",
+        xticks=epochs,
+        ylim=(40, 90),
+        title="validation accuracy (10 % of the training names)",
+    )
     return fig
 
 
 # ---------------------------------------------------------------- makemore
+
 
 @figure("makemore/bigram-counts", uses=[MAKEMORE])
 def bigram_counts():
@@ -155,11 +217,23 @@ def bigram_counts():
             dark = np.log1p(N[i, j]) > 0.6 * np.log1p(N.max())
             color = "white" if dark else INK
             ax.text(j, i - 0.18, itos[i] + itos[j], ha="center", va="center", fontsize=6.5, color=color)
-            ax.text(j, i + 0.22, str(N[i, j]), ha="center", va="center", fontsize=5.5,
-                    color=color if N[i, j] else PALETTE[3])
+            ax.text(
+                j,
+                i + 0.22,
+                str(N[i, j]),
+                ha="center",
+                va="center",
+                fontsize=5.5,
+                color=color if N[i, j] else PALETTE[3],
+            )
     labels = [itos[i] for i in range(27)]
-    ax.set(xticks=range(27), yticks=range(27), xlabel="next character $j$", ylabel="current character $i$",
-           title="$N_{ij}$: how often $j$ follows $i$ in the 32,033 names (. = start or end)")
+    ax.set(
+        xticks=range(27),
+        yticks=range(27),
+        xlabel="next character $j$",
+        ylabel="current character $i$",
+        title="$N_{ij}$: how often $j$ follows $i$ in the 32,033 names (. = start or end)",
+    )
     ax.set_xticklabels(labels)
     ax.set_yticklabels(labels)
     ax.xaxis.set_ticks_position("top")
@@ -180,21 +254,38 @@ def makemore_curves():
     lrs = np.array(list(sweep))
     losses = np.array(list(sweep.values()))
     left.semilogx(lrs, losses, marker="o")
-    left.scatter([chosen], [sweep[chosen]], s=120, facecolors="none", edgecolors=PALETTE[1], linewidths=2,
-                 zorder=3, label=f"chosen: {chosen}")
-    left.set(xlabel="learning rate (constant)", ylabel="dev loss after 200 steps", title="choosing the learning rate",
-             ylim=(min(losses) - 0.05, min(max(losses), 3.0) + 0.1))
+    left.scatter(
+        [chosen],
+        [sweep[chosen]],
+        s=120,
+        facecolors="none",
+        edgecolors=PALETTE[1],
+        linewidths=2,
+        zorder=3,
+        label=f"chosen: {chosen}",
+    )
+    left.set(
+        xlabel="learning rate (constant)",
+        ylabel="dev loss after 200 steps",
+        title="choosing the learning rate",
+        ylim=(min(losses) - 0.05, min(max(losses), 3.0) + 0.1),
+    )
     left.legend(fontsize=8)
     steps, train, dev = curves[:, 0], curves[:, 1], curves[:, 2]
     right.plot(steps, train, marker="o", markersize=3, label="train (mean batch loss)")
     right.plot(steps, dev, marker="s", markersize=3, label="dev")
     right.axhline(run["bigram_dev"], color=PALETTE[6], linestyle="--", linewidth=1)
-    right.text(steps[-1], run["bigram_dev"] - 0.02, "bigram model on dev", ha="right", va="top", fontsize=8,
-               color=PALETTE[6])
+    right.text(
+        steps[-1], run["bigram_dev"] - 0.02, "bigram model on dev", ha="right", va="top", fontsize=8, color=PALETTE[6]
+    )
     right.axhline(2.15, color=PALETTE[3], linestyle=":", linewidth=1)
     right.text(steps[0], 2.16, "2.15", fontsize=8, color=PALETTE[3])
-    right.set(xlabel="step (batch of 512)", ylabel="cross-entropy", title=f"the MLP, lr {chosen} with cosine decay",
-              ylim=(1.8, 2.6))
+    right.set(
+        xlabel="step (batch of 512)",
+        ylabel="cross-entropy",
+        title=f"the MLP, lr {chosen} with cosine decay",
+        ylim=(1.8, 2.6),
+    )
     right.legend(fontsize=8)
     return fig
 
@@ -210,7 +301,10 @@ def makemore_embedding():
         color = PALETTE[1] if label in vowels else PALETTE[3] if label == "." else PALETTE[0]
         ax.scatter([x], [y], s=260, color=color, alpha=0.25, edgecolors="none")
         ax.text(x, y, label, ha="center", va="center", fontsize=11, color=INK)
-    ax.set(xlabel="first principal direction", ylabel="second principal direction",
-           title="the learned character vectors, projected to 2-D\n(orange: vowels and y; red: the start/end token)")
+    ax.set(
+        xlabel="first principal direction",
+        ylabel="second principal direction",
+        title="the learned character vectors, projected to 2-D\n(orange: vowels and y; red: the start/end token)",
+    )
     ax.set_aspect("equal", adjustable="datalim")
     return fig

@@ -276,8 +276,8 @@ def sample_mlp(model, generator):
 
 g = torch.Generator().manual_seed(2147483647)
 samples = [sample_mlp(model, g) for _ in range(12)]
-print(samples)
-#> ['dexze', 'zomarie', 'rochita', 'kellin', 'janain', 'lucan', 'katar', 'samiyah', 'javery', 'mari', 'moriella', 'kinzie']
+print(", ".join(samples))
+#> dexze, zomarie, rochita, kellin, janain, lucan, katar, samiyah, javery, mari, moriella, kinzie
 # --8<-- [end:sample]
 
 # --8<-- [start:embedding]

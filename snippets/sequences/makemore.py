@@ -227,7 +227,7 @@ for lr in candidates:  # short runs at a constant learning rate, judged on the d
     model = make_mlp()
     train(model, lr, steps=200, decay=False)
     sweep[lr] = evaluate(model, Xdev, Ydev)
-print(", ".join(f"lr {lr}: {loss:.2f}" for lr, loss in sweep.items()))
+print(", ".join(f"lr {lr}: {loss:.2f}" for lr, loss in sweep.items()))  # ±1 in the last digit
 #> lr 0.001: 2.29, lr 0.003: 2.24, lr 0.01: 2.22, lr 0.03: 2.31
 # The largest learning rate within 0.02 of the best dev loss: as good, and it trains fastest.
 best_lr = max(lr for lr in candidates if sweep[lr] < min(sweep.values()) + 0.02)
@@ -244,7 +244,7 @@ start = time.perf_counter()
 curves = train(model, best_lr, steps=4000, log_every=250)  # [(step, mean batch loss, dev loss), ...]
 train_seconds = time.perf_counter() - start
 for step, train_loss, dev_loss in curves[3::4]:
-    print(f"step {step:4d}: batch loss {train_loss:.3f}, dev {dev_loss:.3f}")
+    print(f"step {step:4d}: batch loss {train_loss:.3f}, dev {dev_loss:.3f}")  # ±1 in the last digit
     #> step 1000: batch loss 2.077, dev 2.136
     #> step 2000: batch loss 1.998, dev 2.074
     #> step 3000: batch loss 1.925, dev 2.028
@@ -255,7 +255,7 @@ print(f"4,000 steps took {train_seconds:.1f} s on {device}")
 
 # --8<-- [start:test]
 print(f"train {evaluate(model, Xtr, Ytr):.3f}, dev {evaluate(model, Xdev, Ydev):.3f}, "
-      f"test {evaluate(model, Xte, Yte):.3f}")
+      f"test {evaluate(model, Xte, Yte):.3f}")  # ±1 in the last digit
 #> train 1.898, dev 2.008, test 2.004
 # --8<-- [end:test]
 

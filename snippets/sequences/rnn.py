@@ -81,7 +81,7 @@ for epoch in range(1, 16):
     optimizer.zero_grad()
     loss.backward()  # backpropagation through time: through all 5 steps
     optimizer.step()
-    print(f"epoch {epoch:2d}: loss {loss.item():.3f}, predicted {as_text(predicted)}")
+    print(f"epoch {epoch:2d}: loss {loss.item():.3f}, predicted {as_text(predicted)}")  # ±1 in the last digit
     #> epoch  1: loss 1.291, predicted loooo
     #> epoch  2: loss 1.167, predicted lllll
     #> epoch  3: loss 1.093, predicted ollll

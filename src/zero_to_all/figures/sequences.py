@@ -188,15 +188,17 @@ def names_curves():
     left, right = fig.subplots(1, 2)
     left.plot(epochs, history["train_loss"], marker="o")
     left.set(xlabel="epoch", ylabel="cross-entropy (label smoothing 0.1)", xticks=epochs, title="training loss")
-    right.plot(epochs, 100 * np.array(history["val_accuracy"]), marker="s", color=PALETTE[1])
+    right.plot(epochs, 100 * np.array(history["train_accuracy"]), marker="s", color=PALETTE[1])
     right.axhline(100 * snippet(NAMES)["majority"], color=PALETTE[6], linestyle="--", linewidth=1)
     right.text(1, 100 * snippet(NAMES)["majority"] + 1, "always Russian", fontsize=8, color=PALETTE[6])
+    right.axhline(100 * snippet(NAMES)["test_accuracy"], color=PALETTE[2], linestyle=":", linewidth=1.2)
+    right.text(1, 100 * snippet(NAMES)["test_accuracy"] + 1, "test names, after training", fontsize=8, color=PALETTE[2])
     right.set(
         xlabel="epoch",
         ylabel="accuracy (%)",
         xticks=epochs,
-        ylim=(40, 90),
-        title="validation accuracy (10 % of the training names)",
+        ylim=(40, 100),
+        title="accuracy on the training batches, while training",
     )
     return fig
 

@@ -28,6 +28,10 @@ FILES = {
         "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/master/data/names_test.csv.gz",
         "3729799e72df4be417721aab647340e3",
     ),
+    "shakespeare.txt.gz": (
+        "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/master/data/shakespeare.txt.gz",
+        "86a7586eb0ceb4cf161aeae4190c90a2",
+    ),
     "names.txt": (
         "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt",
         "401b3c4cac9e28a586ed15e81256680d",

@@ -20,6 +20,22 @@ FILES = {
         "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/master/data/diabetes.csv.gz",
         "b7f372850118dfaf306e2f334e6a718f",
     ),
+    "names_train.csv.gz": (
+        "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/master/data/names_train.csv.gz",
+        "279fed4465b63788995257cf0a81f3af",
+    ),
+    "names_test.csv.gz": (
+        "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/master/data/names_test.csv.gz",
+        "3729799e72df4be417721aab647340e3",
+    ),
+    "shakespeare.txt.gz": (
+        "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/master/data/shakespeare.txt.gz",
+        "86a7586eb0ceb4cf161aeae4190c90a2",
+    ),
+    "names.txt": (
+        "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt",
+        "401b3c4cac9e28a586ed15e81256680d",
+    ),
 }
 
 

@@ -100,8 +100,9 @@ def feature_maps():
     digit = _np(run["digit_image"]).astype(float)
     kernels, maps = _np(run["kernels"]), _np(run["feature_maps"])
     n = len(kernels)
-    fig = Figure(figsize=(10.4, 2.9), layout="constrained")
-    axes = fig.subplots(2, n + 1, gridspec_kw={"width_ratios": [1.3] + [1] * n})
+    fig = Figure(figsize=(10.4, 2.9))  # a fixed grid: constrained layout placed the images differently
+    grid = {"left": 0.01, "right": 0.995, "top": 0.9, "bottom": 0.12, "wspace": 0.15, "hspace": 0.3}
+    axes = fig.subplots(2, n + 1, gridspec_kw={"width_ratios": [1.3] + [1] * n, **grid})  # from one render to the next
     limit = np.abs(kernels).max()
     top = max(maps.max(), 1e-6)
     for ax in axes.ravel():
@@ -129,7 +130,14 @@ def feature_maps():
         axes[0, k + 1].imshow(kernels[k], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
         axes[0, k + 1].set_title(f"kernel {k}", fontsize=8)
         axes[1, k + 1].imshow(maps[k], cmap="magma", vmin=0, vmax=top, interpolation="nearest")
-    axes[1, 1].set_ylabel("ReLU(conv1(digit))", fontsize=8)
+    fig.text(
+        0.56,
+        0.02,
+        "bottom row: ReLU(conv1(digit)), the map each kernel above makes of the digit",
+        ha="center",
+        fontsize=8.5,
+        color=INK,
+    )
     return fig
 
 

@@ -36,10 +36,6 @@ def update_outputs(request) -> bool:
 
 
 BUILD_TIMEOUT = 1800  # s: a build waits for the page tests' runs before it draws
-# "build": the tests of the one strict build every worker would otherwise repeat;
-# "clean-builds": two more builds, in a group of their own so that another worker
-# runs them beside the first group
-BUILD_GROUPS = ("build", "clean-builds")
 
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection
@@ -50,7 +46,7 @@ def pytest_collection_modifyitems(session, config, items):
     suite draws its figures from those runs (`ZTA_AWAIT_RUNS`) instead of running
     the snippets again. It waits only for snippets whose every block is selected
     (the others it runs itself), and runs after the page tests in a single process.
-    Tests that draw figures are in the xdist group "build" (or "clean-builds") for that reason.
+    Tests that draw figures share the xdist group "build" for that reason.
     """
     selected: dict[str, set[int]] = {}
     chains: dict[str, set[int]] = {}
@@ -62,7 +58,7 @@ def pytest_collection_modifyitems(session, config, items):
             chains[block.snippet] = {b.index for b in siblings if b.snippet == block.snippet}
     complete = sorted(s for s, indices in selected.items() if indices == chains[s])
     os.environ["ZTA_AWAIT_RUNS"] = ",".join(complete)
-    builds = [i for i in items if any(m.args[0] in BUILD_GROUPS for m in i.iter_markers("xdist_group"))]
+    builds = [i for i in items if any(m.args == ("build",) for m in i.iter_markers("xdist_group"))]
     for item in builds:
         item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))  # waiting for the page tests included
     items[:] = [i for i in items if i not in builds] + builds

@@ -63,7 +63,6 @@ def test_content_security_policy(built_site):
         assert ' style="' not in text, f"{html.relative_to(site)} has an inline style attribute"
 
 
-@pytest.mark.xdist_group("clean-builds")  # replaces the module's "build" group: runs beside it
 def test_two_clean_builds_are_identical(tmp_path):
     """Two builds into empty directories, the second redrawing every figure,
     give byte-identical sites."""

@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.setup-stamp
 NODE_STAMP := node_modules/.package-lock.json
+# the exact versions to install; CONSTRAINTS= installs the newest releases instead (the
+# scheduled upgrade job does, then `make constraints` writes the new pins)
+CONSTRAINTS ?= constraints.txt
 # pytest workers: one per core; PYTEST_ARGS adds options (e.g. PYTEST_ARGS="-k linear")
 WORKERS ?= auto
 PYTEST_ARGS ?=
@@ -15,7 +18,7 @@ PYTEST_ARGS ?=
 # root installs system packages directly, anyone else through sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser serve build test test-portability update-outputs format bench clean
+.PHONY: setup browser serve build test test-portability update-outputs format bench clean constraints durations
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -34,9 +37,19 @@ browser:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(PY_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+$(PY_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e '.[dev]'
 	touch $@
+
+## durations: after make test, store this machine's snippet times as a fresh clone's estimates
+durations: setup
+	$(BIN)/python -m zero_to_all.suite --record-durations
+
+## constraints: pin what the .venv has now (after an upgrade) in constraints.txt
+constraints: setup
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable \
+	  | grep -viE '^(nvidia-|cuda-|triton==|pip==|setuptools==)'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -52,11 +65,11 @@ build: setup
 
 LINTED := src tests snippets bench
 
-## test: ruff, then every page's code (once), the lint, the notebooks and the strict build
+## test: in stages (src/zero_to_all/suite.py): ruff; every page's code once, with the lint,
+## harness and notebook tests; one strict build; the checks of that built site and a
+## second clean build compared with it
 test: setup browser
-	$(BIN)/ruff check $(LINTED)
-	$(BIN)/ruff format --check $(LINTED)
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m zero_to_all.suite --workers $(WORKERS) $(PYTEST_ARGS)
 
 ## test-portability: every page's code and `#>` check under three CPU kernel profiles
 ## (this machine's best, AVX2, plain x86-64), as other machines would run it
@@ -65,7 +78,7 @@ test-portability: setup
 
 ## update-outputs: rewrite the `#>` lines of every snippet from a real run
 update-outputs: setup
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup tests/test_pages.py --update-outputs $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder tests/test_pages.py --update-outputs $(PYTEST_ARGS)
 
 ## format: format and fix what ruff can (make test only checks)
 format: setup

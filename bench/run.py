@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from zero_to_all import CACHE  # noqa: E402
 from zero_to_all.runs import cpu_description, latest  # noqa: E402
-from zero_to_all.sitecheck import browser_check, free_port  # noqa: E402
+from zero_to_all.sitecheck import browser_check, free_port, serve  # noqa: E402
 
 PY = sys.executable
 FIGURE_MODULE = ROOT / "src/zero_to_all/figures/basics.py"
@@ -190,7 +190,8 @@ def page_weight(work: Path) -> list[Row]:
     port = free_port()
     site = work / "served"
     build(site, {"ZTA_SITE_URL": f"http://127.0.0.1:{port}/"})
-    report = browser_check(site, port=port)
+    with serve(site, port) as url:
+        report = browser_check(site, url=url)
     sizes = {p: b for p, b in report.bytes_per_page.items() if not p.startswith("(")}
     largest = max(sizes, key=sizes.get)
     median = statistics.median(sizes.values())

@@ -1,15 +1,12 @@
-"""The strict build succeeds and serves everything itself; figures are deterministic."""
+"""The strict build succeeds and serves everything itself (figures: tests/test_site.py's two clean builds)."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
-
-from zero_to_all.figures import load, render
+from zero_to_all.figures import load
 
 
-@pytest.mark.xdist_group("build")
 def test_strict_build(built_site):
     built_site, _ = built_site
     pages = sorted(built_site.rglob("index.html"))
@@ -20,7 +17,6 @@ def test_strict_build(built_site):
         assert (built_site / "figures" / f"{name}.svg").stat().st_size > 1000, name
 
 
-@pytest.mark.xdist_group("build")
 def test_pages_load_nothing_from_other_hosts(built_site):
     """No <script src>, <link href> or <img src> points off the site (the browser
     test checks real requests; this catches them in the HTML already)."""
@@ -35,7 +31,6 @@ def test_pages_load_nothing_from_other_hosts(built_site):
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.xdist_group("build")
 def test_every_formula_is_marked_for_katex(built_site):
     """arithmatex wrapped every formula (raw $…$ left in prose would not be typeset)."""
     built_site, _ = built_site
@@ -48,16 +43,3 @@ def test_every_formula_is_marked_for_katex(built_site):
             r"(?<![\w\\])\$[^$\s][^$<]*\$", re.sub(r'<[^>]*class="arithmatex".*?</(span|div)>', "", text, flags=re.S)
         )
         assert not stray, f"{page.relative_to(built_site)}: math outside arithmatex: {stray[:3]}"
-
-
-@pytest.mark.xdist_group("build")  # after the page tests, whose runs the figures plot
-@pytest.mark.parametrize("name", sorted(load()))
-def test_figure_is_deterministic(name, built_site):
-    """Rendering a figure from scratch here gives the bytes the build (another
-    process) wrote."""
-    built_site, _ = built_site
-    fresh = render(load()[name])
-    assert fresh == (built_site / "figures" / f"{name}.svg").read_bytes(), (
-        f"figure {name!r} differs between the build and a fresh render"
-    )
-    assert b"<dc:date>" not in fresh, f"figure {name!r} carries a date"

@@ -367,7 +367,6 @@ def test_figure_that_raises_names_the_figure():
         render(spec)
 
 
-@pytest.mark.xdist_group("build")
 def test_build_fails_on_a_renamed_section(tmp_path):
     config = fixture_site(
         tmp_path,
@@ -385,7 +384,6 @@ def test_build_fails_on_a_renamed_section(tmp_path):
         page_blocks(tmp_path / "docs" / "index.md", docs=tmp_path / "docs", base=tmp_path)
 
 
-@pytest.mark.xdist_group("build")
 def test_build_fails_on_an_unregistered_figure(tmp_path):
     config = fixture_site(
         tmp_path,
@@ -397,3 +395,53 @@ def test_build_fails_on_an_unregistered_figure(tmp_path):
     assert result.returncode != 0
     assert "docs/index.md shows figure 'linear-model/no-such-figure', which is not registered" in output
     assert "linear-model/cost-vs-w" in output  # it lists the figures that do exist nearby
+
+
+# --- the suite's stages and the reuse of a page's pass --------------------------
+
+
+def test_a_failing_stage_stops_the_chain_naming_it(tmp_path, monkeypatch, capsys):
+    """`make test` runs its stages in order; one that fails stops the rest and says which."""
+    import sys
+
+    from zero_to_all import suite
+
+    monkeypatch.setattr(suite, "SUITE", tmp_path)
+    chain = suite.Suite("1", [])
+    chain.run("1-lint", [sys.executable, "-c", "print('fine')"])
+    with pytest.raises(suite.StageFailed, match=r"make test stopped at stage 2-pages \(exit 3\)"):
+        chain.run("2-pages", [sys.executable, "-c", "raise SystemExit(3)"])
+    out = capsys.readouterr().out
+    assert "stage times: 1-lint" in out and "suite: 0 passed, 0 failed" in out
+    assert set((tmp_path / "times.json").read_text().split('"')[1::2]) == {"1-lint", "2-pages"}
+
+
+def test_the_suite_builds_the_site_only_for_a_selection_that_reads_it():
+    from zero_to_all import suite
+
+    assert suite.Suite("1", []).selects_site_tests()
+    assert suite.Suite("1", ["-k", "test_links_and_anchors"]).selects_site_tests()
+    assert not suite.Suite("1", ["tests/test_workflow.py"]).selects_site_tests()
+
+
+def test_a_build_never_lets_the_page_tests_skip_a_page(tmp_path):
+    """Whatever a build cached (`make build` before `make test`), the page tests run
+    a page again unless they recorded its pass themselves, under the same key."""
+    from zero_to_all import harness
+
+    blocks = page_blocks(ROOT / "docs/basics/linear-model.md")
+    assert any(b.snippet for b in blocks)
+    key = harness.page_key(blocks)
+    marker = harness._pass_file(blocks[0].page, key)
+    existed = marker.exists()
+    try:
+        marker.unlink(missing_ok=True)
+        assert not harness.reusable_pass(blocks, update_outputs=False)  # a cached run alone is not a pass
+        harness.record_page_pass(blocks)
+        assert marker.exists()
+        assert not harness.reusable_pass(blocks, update_outputs=True)
+        edited = [*blocks[:-1], type(blocks[-1])(**{**vars(blocks[-1]), "code": blocks[-1].code + "\n# edited\n"})]
+        assert harness.page_key(edited) != key  # any change to the code is another key
+    finally:
+        if not existed:
+            marker.unlink(missing_ok=True)

@@ -7,6 +7,10 @@ one snippet share a namespace in page order: that is the snippet's one run in
 the suite (the lint proves they are the whole snippet, in file order), and the
 `#>` lines are checked on it. Test ids name the page, the line of the block's
 fence and the snippet sections it shows.
+
+A page whose every block passed before, with the same code, harness, versions,
+CPU and kernel settings, is not trained again (`harness.reusable_pass`); the
+summary counts those blocks, and `ZTA_RERUN=1` runs everything.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import json
 import pytest
 
 from zero_to_all import DOCS
-from zero_to_all.harness import BlockFailed, run_block
+from zero_to_all.harness import BlockFailed, record_page_pass, reusable_pass, run_block
 from zero_to_all.pages import PageBlock, page_blocks
 from zero_to_all.sources import all_pages
+
+_REUSED: dict[str, bool] = {}  # page -> reusing an earlier pass (decided at its first block)
+_PASSED: dict[str, set[int]] = {}  # page -> indices of its blocks that passed in this process
 
 
 def _params():
@@ -44,6 +51,11 @@ def test_block(block: PageBlock | None, siblings: list[PageBlock], error: str | 
         )
     if error is not None:
         pytest.fail(error, pytrace=False)
+    if block.page not in _REUSED:
+        _REUSED[block.page] = reusable_pass(siblings, update_outputs)
+    if _REUSED[block.page]:
+        request.node.user_properties.append(("reused", block.page))  # conftest counts these
+        return
     try:
         finished = run_block(block, siblings, update_outputs=update_outputs)
     except BlockFailed as exc:
@@ -52,5 +64,8 @@ def test_block(block: PageBlock | None, siblings: list[PageBlock], error: str | 
         if finished is not None and finished.rewrote:
             # conftest prints these at the end of `make update-outputs`
             request.node.user_properties.append(("rewrote", json.dumps([finished.snippet, finished.rewrote])))
+        _PASSED.setdefault(block.page, set()).add(block.index)
+        if _PASSED[block.page] == {b.index for b in siblings}:
+            record_page_pass(siblings)
         return
     pytest.fail(failure, pytrace=False)

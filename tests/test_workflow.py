@@ -85,3 +85,81 @@ def test_every_action_is_pinned_to_a_major_version():
             if "uses" in step:
                 action, _, version = step["uses"].partition("@")
                 assert version.startswith("v") and version[1:].split(".")[0].isdigit(), (name, step["uses"])
+
+
+def test_node_satisfies_the_lockfile():
+    """Every job's Node major meets every locked package's `engines.node` floor."""
+    import json
+
+    floors = []
+    for name, package in json.loads((ROOT / "package-lock.json").read_text())["packages"].items():
+        m = re.fullmatch(r">=\s*(\d+)(?:\.(\d+))?(?:\.\d+)?", (package.get("engines") or {}).get("node", ">=0"))
+        assert m, f"{name}: engines.node {package['engines']['node']!r} is not a plain floor; check it by hand"
+        floors.append((int(m.group(1)), int(m.group(2) or 0), name))
+    for job_name, job in load()["jobs"].items():
+        for step in steps(job):
+            if step.get("uses", "").startswith("actions/setup-node@"):
+                wanted = [int(x) for x in str(step["with"]["node-version"]).split(".")[:2]]
+                for floor_major, floor_minor, name in floors:
+                    # a bare major ("22") installs that major's newest release
+                    ok = wanted[0] > floor_major or (
+                        wanted[0] == floor_major and (len(wanted) == 1 or wanted[1] >= floor_minor)
+                    )
+                    assert ok, f"{job_name}: Node {wanted} is below {name}'s engines floor {floor_major}.{floor_minor}"
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not an exact pin"
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_make_and_ci_install_the_pins():
+    """make installs with constraints.txt, CI installs torch at its pinned version,
+    and the pins cover the course's runtime, the site's toolchain and the test tools."""
+    pins = _pins()
+    for package in ("torch", "torchvision", "numpy", "matplotlib", "mkdocs", "mkdocs-material", "pymdown-extensions"):
+        assert package in pins, f"constraints.txt does not pin {package}"
+    for package in ("pytest", "pytest-xdist", "pytest-codeblocks", "ruff", "playwright", "mkdocs-jupyter"):
+        assert package in pins, f"constraints.txt does not pin {package}"
+    assert not [p for p in pins if p.startswith("nvidia-")], "CUDA runtime wheels are the installer's choice"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "CONSTRAINTS ?= constraints.txt" in makefile and "-c $(CONSTRAINTS)" in makefile
+    for name in ("test", "portability"):
+        install = next(s["run"] for s in steps(load()["jobs"][name]) if "make setup" in s.get("run", ""))
+        assert "constraints.txt" in install and "CONSTRAINTS=" not in install, name
+
+
+def test_declared_floors_are_the_tested_versions():
+    """pyproject's floors for torch and torchvision are the pinned (tested) releases:
+    no untested floor is claimed (the upgrade job tests the newest)."""
+    import tomllib
+
+    pins = _pins()
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for dep in deps:
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([\d.]+)", dep)
+        assert m, f"pyproject.toml: {dep!r} has no plain floor"
+        name, floor = m.group(1).lower(), m.group(2)
+        pinned = pins[name].split("+")[0]
+        assert pinned.split(".")[: len(floor.split("."))] == floor.split("."), (
+            f"{name}: the floor {floor} is not the tested release {pinned} (constraints.txt)"
+        )
+
+
+def test_the_upgrade_job_tests_the_newest_releases_and_proposes_pins():
+    data = load()
+    assert data["on"]["schedule"], "a scheduled run tries the newest releases"
+    job = data["jobs"]["upgrade"]
+    assert job["if"] == "github.event_name == 'schedule'"
+    runs = [s.get("run", "") for s in steps(job)]
+    install = next(r for r in runs if "make setup" in r)
+    assert "CONSTRAINTS=" in install and "--upgrade" in install
+    order = [next(i for i, r in enumerate(runs) if cmd in r) for cmd in ("make test", "make constraints")]
+    assert order == sorted(order)
+    pr = next(s for s in steps(job) if s.get("uses", "").startswith("peter-evans/create-pull-request@"))
+    assert pr["with"]["add-paths"] == "constraints.txt"

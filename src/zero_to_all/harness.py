@@ -14,6 +14,13 @@ far. When the last block of a snippet has run:
 - with `--update-outputs` the snippet's `#>` lines are rewritten from this run;
 - with `ZTA_OUTPUTS_DUMP=DIR` what each print wrote is saved for
   `make test-portability` to compare across profiles.
+
+When every block of a page has passed, `record_page_pass` notes it under a key
+of everything the result depends on (the page's code as rendered, its snippets,
+this harness, the versions, the CPU and its kernel settings, the datasets'
+folder). A later `make test` with the same key reuses that pass instead of
+training again (`reusable_pass`); `ZTA_RERUN=1`, `--update-outputs` and the
+portability profiles always run the code.
 """
 
 from __future__ import annotations
@@ -25,14 +32,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT
+from . import CACHE, ROOT, atomic_write, data_dir
 from .outputs import MalformedOutput, PrintLog, check, printed_lines, rewrite
 from .pages import PageBlock
 from .runs import (
     CodeFailed,
     SnippetRun,
+    cpu_description,
     execute,
-    mark_failed,
+    has_run,
+    installed_torch_version,
     new_workdir,
     record_verified,
     sandbox,
@@ -116,8 +125,6 @@ def run_block(block: PageBlock, page_blocks: list[PageBlock], update_outputs: bo
         chain.done[block.index] = _execute_block(block, chain)
     failure = chain.done[block.index]
     if failure:
-        if block.snippet and block.base == ROOT:
-            mark_failed(block.snippet)  # a build waiting for this run stops waiting
         raise BlockFailed(failure)
     last = block.index == max(b.index for b in same)
     problems = [] if update_outputs else _output_problems(chain, complete=last)
@@ -179,8 +186,6 @@ def _finish(block: PageBlock, chain: Chain, passed: bool, update_outputs: bool) 
         run = SnippetRun.of(snippet, source_key(source), chain.seconds, chain.namespace, log.events)
         save(run)
         record_verified(run)
-    elif not passed:
-        mark_failed(snippet)
     return finished
 
 
@@ -202,3 +207,64 @@ def _dump_outputs(directory: Path, snippet: str, source: str, log: PrintLog) -> 
     }
     directory.mkdir(parents=True, exist_ok=True)
     (directory / (snippet.replace("/", "__") + ".json")).write_text(json.dumps(data, indent=1))
+
+
+PASSED = CACHE / "passed"  # one empty file per page whose every block passed, named by its key
+KERNEL_SETTINGS = (
+    "ATEN_CPU_CAPABILITY",
+    "MKL_CBWR",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "ONEDNN_MAX_CPU_ISA",
+    "OPENBLAS_CORETYPE",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
+_HARNESS_FILES = ("__init__.py", "harness.py", "outputs.py", "pages.py", "runs.py", "sources.py")
+
+
+def page_key(blocks: list[PageBlock]) -> str:
+    """Everything a page's result depends on, hashed."""
+    import hashlib
+    import platform
+
+    import numpy
+
+    h = hashlib.sha256()
+    parts = [b.code for b in blocks]
+    parts += sorted({b.snippet_file.read_text() for b in blocks if b.snippet})
+    here = Path(__file__).parent
+    parts += [(here / name).read_text() for name in _HARNESS_FILES]
+    parts += [(ROOT / name).read_text() for name in ("tests/test_pages.py", "tests/conftest.py", "pyproject.toml")]
+    parts += [installed_torch_version(), numpy.__version__, platform.python_version(), cpu_description()]
+    parts += [f"{name}={os.environ.get(name, '')}" for name in KERNEL_SETTINGS]
+    parts.append(str(data_dir()))
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:24]
+
+
+def _pass_file(page: str, key: str) -> Path:
+    return PASSED / f"{page.replace('/', '__')}.{key}"
+
+
+def reusable_pass(blocks: list[PageBlock], update_outputs: bool) -> bool:
+    """Did every block of this page pass before, with everything it depends on the
+    same, and are its snippets' runs (the figures' values) still cached?"""
+    if update_outputs or any(os.environ.get(v) for v in ("ZTA_RERUN", "ZTA_PROFILE", "ZTA_OUTPUTS_DUMP")):
+        return False
+    if not blocks or any(b.base != ROOT for b in blocks):
+        return False
+    if not _pass_file(blocks[0].page, page_key(blocks)).exists():
+        return False
+    return all(has_run(b.snippet) for b in blocks if b.snippet)
+
+
+def record_page_pass(blocks: list[PageBlock]) -> None:
+    """Every block of the page passed in this process: note it under the page's key."""
+    if os.environ.get("ZTA_PROFILE") or any(b.base != ROOT for b in blocks):
+        return
+    page = blocks[0].page
+    for old in PASSED.glob(f"{page.replace('/', '__')}.*"):
+        old.unlink(missing_ok=True)
+    atomic_write(_pass_file(page, page_key(blocks)), "")

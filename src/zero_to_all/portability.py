@@ -74,6 +74,7 @@ def run_profile(name: str, dump: Path, pytest_args: list[str]) -> tuple[int, flo
             "auto",
             "--dist",
             "loadgroup",
+            "--no-loadscope-reorder",
             "-q",
             "tests/test_pages.py",
             *pytest_args,

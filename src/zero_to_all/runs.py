@@ -335,6 +335,12 @@ def values_digest(path: str) -> str:
         return "not run"
 
 
+def has_run(path: str | Path) -> bool:
+    """Is a run of the snippet's current source cached? (without unpickling it)"""
+    full = snippet_path(path)
+    return _cache_file(full.relative_to(ROOT).as_posix(), source_key(full.read_text())).exists()
+
+
 def cached(path: str | Path) -> SnippetRun | None:
     """The cached run of the snippet's current source, if any."""
     full = snippet_path(path)
@@ -360,63 +366,18 @@ def latest(rel: str) -> SnippetRun | None:
     return None
 
 
-def snippet_lock(rel: str):
-    """Held by whoever runs snippet `rel` for the cache, across processes (one
-    object per path in a process, so a process never waits for itself)."""
-    from filelock import FileLock
-
-    RUN_CACHE.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(RUN_CACHE / f"{rel.replace('/', '__')}.lock"), is_singleton=True, thread_local=False)
-
-
-def _failed_marker(rel: str) -> Path:
-    return cache_file(RUN_CACHE, rel, source_key((ROOT / rel).read_text()), ".failed")
-
-
-def mark_failed(rel: str) -> None:
-    """The page tests ran this snippet's current source and it failed: no run will be cached."""
-    atomic_write(_failed_marker(rel), "")
-
-
-AWAIT = "ZTA_AWAIT_RUNS"  # snippets whose run the page tests of this suite will cache
-AWAIT_SECONDS = 1200
-
-
-def awaited(rel: str) -> bool:
-    """Is the page tests' run of this snippet coming? (Inside `make test`, the build
-    waits for it rather than running the snippet a second time.)"""
-    return rel in os.environ.get(AWAIT, "").split(",")
-
-
-def await_run(rel: str) -> SnippetRun | None:
-    """The page tests' run of an awaited snippet, once it is cached; None when they
-    failed or do not deliver in time (the caller then runs the snippet itself)."""
-    deadline = time.monotonic() + float(os.environ.get("ZTA_AWAIT_SECONDS", AWAIT_SECONDS))
-    while time.monotonic() < deadline:
-        hit = cached(rel)
-        if hit is not None or _failed_marker(rel).exists():
-            return hit
-        time.sleep(0.5)
-    return None
-
-
 def run_snippet(path: str | Path) -> tuple[SnippetRun, PrintLog | None]:
-    """The snippet's run: from the cache when its source is unchanged (waiting for
-    the page tests' run when they are about to cache it), else a real run that is
-    then cached. One fresh run at a time per snippet, across processes."""
+    """The snippet's run: from the cache when its source is unchanged, else a real
+    run that is then cached. Nothing here waits for another process: `make test`
+    runs its stages one after another (`zero_to_all.suite`), so a build finds
+    the page tests' runs finished and cached, or runs the snippet itself."""
     full = snippet_path(path)
-    rel = full.relative_to(ROOT).as_posix()
-    if awaited(rel):
-        hit = await_run(rel)
-        if hit is not None:
-            return hit, None
-    with snippet_lock(rel):
-        hit = cached(full)
-        if hit is not None:
-            return hit, None
-        run, log = run_snippet_fresh(full)
-        save(run)
-        return run, log
+    hit = cached(full)
+    if hit is not None:
+        return hit, None
+    run, log = run_snippet_fresh(full)
+    save(run)
+    return run, log
 
 
 def record_verified(run: SnippetRun) -> None:
@@ -452,8 +413,41 @@ def verified() -> dict:
         return {}
 
 
-def ensure_run(path: str) -> str:
-    """Make sure the snippet's current source has a cached run (for a process pool).
+DURATIONS = ROOT / "tests" / "durations.json"  # committed estimates for a fresh clone
+
+
+def durations() -> dict:
+    import json
+
+    try:
+        return json.loads(DURATIONS.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def expected_seconds(rel: str) -> float:
+    """How long the snippet takes in the suite (one thread): from this machine's last
+    passing run (.cache/verified.json), else the committed estimate, else 10 s."""
+    record = verified().get(rel)
+    if record:
+        return float(record["seconds"])
+    return float(durations().get("snippets", {}).get(rel, 10.0))
+
+
+def quiet_worker() -> None:
+    """A pool process's initializer: the snippets' own printout (and their child
+    processes') goes nowhere; the parent prints one progress line per snippet.
+    Lower priority, so a build or a server in the parent stays responsive."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    with contextlib.suppress(OSError):
+        os.nice(5)
+
+
+def ensure_run(path: str) -> tuple[str, float]:
+    """Make sure the snippet's current source has a cached run (for a process pool);
+    returns (path, seconds it ran, 0 if it was cached).
 
     The pool's processes are spawned, and a spawned process makes "spawn" its own
     default too; reader code here gets Linux's default, fork, as under
@@ -463,5 +457,5 @@ def ensure_run(path: str) -> str:
 
     if sys.platform.startswith("linux"):
         multiprocessing.set_start_method("fork", force=True)
-    run_snippet(path)
-    return path
+    run, log = run_snippet(path)
+    return path, (run.seconds if log is not None else 0.0)

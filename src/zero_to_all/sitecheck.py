@@ -206,9 +206,11 @@ def browser_check(
     search: tuple[str, str] | None = None,
     navigate: tuple[str, str] | None = None,
     theme_page: str | None = None,
-    port: int = 0,
+    url: str | None = None,
 ) -> BrowserReport:
-    """Open every page of a built site in headless Chromium and report problems.
+    """Open every page of a built site (or `pages`) in headless Chromium and report
+    problems. `url`: where the site is served already (its site_url, so instant
+    navigation works); without it a server on a free port serves it meanwhile.
 
     search=(term, page): typing `term` in the search box must list `page`.
     navigate=(from_page, to_page): instant navigation by clicking a link must still typeset math.
@@ -219,7 +221,8 @@ def browser_check(
 
     report = BrowserReport()
     pages = pages_of(site) if pages is None else pages
-    with serve(site, port) as base, sync_playwright() as pw:
+    server = contextlib.nullcontext(url) if url else serve(site)
+    with server as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
 
         def open_page(label: dict):

@@ -4,7 +4,11 @@ on_files:
 1. find the figures the pages show (a page showing an unregistered one fails
    the build, naming the page and the figure);
 2. run, in parallel, the snippets whose values those figures plot and whose
-   runs are not cached yet;
+   runs are not cached yet (`snippet_pool`): a build waits for them and fails
+   naming the snippet that raised; `mkdocs serve` runs them in the background
+   and serves at once, a figure whose run is not ready is a placeholder that
+   says when it will be drawn (or shows the snippet's error), and each finished
+   run triggers a rebuild through a watched folder;
 3. draw each figure (or take it from its cache) as `figures/<name>.svg`;
 4. add KaTeX, installed by `npm ci`, under `assets/katex/`.
 """
@@ -19,7 +23,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from zero_to_all import ROOT
+from zero_to_all import ROOT, snippet_pool
 from zero_to_all import figures as fig
 from zero_to_all.sources import figure_refs
 
@@ -29,18 +33,44 @@ KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
 
 
+_serving = False
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _serving
+    _serving = command == "serve"
+
+
+def on_serve(server, config: MkDocsConfig, builder):
+    """A finished background run writes into this folder: the server rebuilds."""
+    server.watch(str(snippet_pool.watched_folder()))
+    return server
+
+
+def on_shutdown() -> None:
+    snippet_pool.BACKGROUND.shutdown()
+
+
 @event_priority(100)  # before mkdocs-jupyter turns the generated notebooks into pages
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     started = time.perf_counter()
     fig.load(reload=True)
     shown = figures_shown(files)
-    run_snippets_in_parallel([fig.REGISTRY[name] for name in shown])
-    drawn = add_figures(files, config, shown)
+    specs = [fig.REGISTRY[name] for name in shown]
+    wanted = {path for spec in specs if not fig.cached_svg(spec).exists() for path in spec.uses}
+    if _serving:
+        snippet_pool.BACKGROUND.submit(wanted)
+    else:
+        failures = snippet_pool.run_all(wanted)
+        if failures:
+            raise PluginError("a snippet a figure plots failed to run:\n" + "\n\n".join(failures))
+    drawn, waiting = add_figures(files, config, shown)
     log.info(
-        "figures: %d shown, %d drawn, %d from cache (%.1f s)",
+        "figures: %d shown, %d drawn, %d from cache%s (%.1f s)",
         len(shown),
         drawn,
-        len(shown) - drawn,
+        len(shown) - drawn - waiting,
+        f", {waiting} waiting for their snippet" if waiting else "",
         time.perf_counter() - started,
     )
     add_katex(files, config)
@@ -64,45 +94,46 @@ def figures_shown(files: Files) -> dict[str, str]:
     return shown
 
 
-def run_snippets_in_parallel(specs: list[fig.FigureSpec]) -> None:
-    """Figures to draw whose snippet has no cached run: run those snippets first,
-    one process per core, so a cold build waits for the slowest, not the sum."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    from zero_to_all import runs
-
-    wanted = {path for spec in specs if not fig.cached_svg(spec).exists() for path in spec.uses}
-    # inside `make test` the page tests cache the runs they make: the figures wait for those
-    todo = sorted(path for path in wanted if runs.cached(path) is None and not runs.awaited(path))
-    if len(todo) < 2:
-        return  # nothing to gain; the figure runs it itself
-    started = time.perf_counter()
-    workers = min(len(todo), os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        try:
-            list(pool.map(runs.ensure_run, todo))
-        except Exception as exc:
-            raise PluginError(f"a snippet a figure plots failed to run:\n{exc}") from exc
-    log.info("figures: ran %d snippets on %d processes (%.1f s)", len(todo), workers, time.perf_counter() - started)
+def not_ready(spec: fig.FigureSpec) -> list[str] | None:
+    """While serving: the placeholder's lines for a figure whose snippet run is not
+    finished (or failed), None when it can be drawn now."""
+    if not _serving:
+        return None
+    for path in spec.uses:
+        state, detail = snippet_pool.BACKGROUND.state(path)
+        if state == "failed":
+            return [f"{spec.name}: not drawn, {path} failed (mkdocs serve keeps running)", *detail.splitlines()]
+        if state == "running":
+            return [f"{spec.name}: drawn when {path} finishes ({detail})", "the page reloads by itself then"]
+    return None
 
 
-def add_figures(files: Files, config: MkDocsConfig, shown: dict[str, str]) -> int:
-    """Add every shown figure's SVG to the build; returns how many were drawn now."""
-    drawn = 0
+def add_figures(files: Files, config: MkDocsConfig, shown: dict[str, str]) -> tuple[int, int]:
+    """Add every shown figure's SVG to the build; returns how many were drawn now
+    and how many are placeholders waiting for their snippet (only while serving)."""
+    drawn = waiting = 0
     for name in sorted(shown):
         spec = fig.REGISTRY[name]
         was_cached = fig.cached_svg(spec).exists()
+        lines = None if was_cached else not_ready(spec)
+        if lines is not None:
+            waiting += 1
+            data = snippet_pool.placeholder_svg(name, lines, error="failed" in lines[0])
+            files.append(File.generated(config, f"figures/{name}.svg", content=data))
+            continue
         try:
             data = fig.svg(spec)
         except fig.FigureError as exc:
-            raise PluginError(
-                f"{exc}\n(figure defined in {spec.source_file.relative_to(ROOT)}, shown on docs/{shown[name]})"
-            ) from exc
-        drawn += not was_cached
+            message = f"{exc}\n(figure defined in {spec.source_file.relative_to(ROOT)}, shown on docs/{shown[name]})"
+            if not _serving:
+                raise PluginError(message) from exc
+            snippet_pool.say(f"figures: {message}")  # the site stays up; the figure shows the error
+            data = snippet_pool.placeholder_svg(name, [f"{name}: not drawn", *message.splitlines()], error=True)
+            waiting += 1
+        else:
+            drawn += not was_cached
         files.append(File.generated(config, f"figures/{name}.svg", content=data))
-    return drawn
+    return drawn, waiting
 
 
 def add_katex(files: Files, config: MkDocsConfig) -> None:

@@ -135,7 +135,12 @@ def build(
     """The notebook of one chapter page. `variant` is 'site' or 'download'."""
     chapter = Chapter(page)
     markdown = expand(page_path.read_text())
-    page_url = site_url.rstrip("/") + "/" + chapter.stem + "/"
+    # the rendered notebook links its page relatively: its HTML is then the same
+    # whatever site_url a build has (mkdocs-jupyter's cache keys on the notebook's bytes)
+    if variant == "download":
+        page_url = site_url.rstrip("/") + "/" + chapter.stem + "/"
+    else:
+        page_url = posixpath.relpath(chapter.stem, "notebooks/" + chapter.stem) + "/"
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}

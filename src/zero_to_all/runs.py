@@ -435,9 +435,15 @@ def expected_seconds(rel: str) -> float:
 
 
 def quiet_worker() -> None:
-    """A pool process's initializer: the snippets' own printout (and their child
-    processes') goes nowhere; the parent prints one progress line per snippet.
-    Lower priority, so a build or a server in the parent stays responsive."""
+    """A pool process's initializer: one torch thread, as in the tests (the same
+    numbers; and one process per core, each with a team of threads, would
+    oversubscribe the cores: several times slower); the snippets' own printout
+    (and their child processes') goes nowhere, the parent prints one progress
+    line per snippet; lower priority, so a build or a server stays responsive."""
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)

@@ -84,6 +84,11 @@ class Background:
     def _key(path: str) -> tuple[str, str]:
         return path, runs.source_key((ROOT / path).read_text())
 
+    @staticmethod
+    def estimate(path: str) -> str:
+        seconds = runs.expected_seconds(path)
+        return f"about {seconds:.0f} s" if seconds >= 1 else "under a second"
+
     def state(self, path: str) -> tuple[str, str]:
         """("ready" | "running" | "failed", detail) for a snippet's current source."""
         key = self._key(path)
@@ -91,7 +96,7 @@ class Background:
             return "failed", self.failed[key]
         if runs.has_run(path):
             return "ready", ""
-        return "running", f"about {runs.expected_seconds(path):.0f} s"
+        return "running", self.estimate(path)
 
     def submit(self, paths) -> None:
         """Start the runs that are neither cached, nor running, nor failed for this source."""
@@ -102,7 +107,7 @@ class Background:
                     continue
                 if self.pool is None:
                     self.pool = _pool(max(1, os.cpu_count() or 1))
-                say(f"figures: running {path} in the background (about {runs.expected_seconds(path):.0f} s)")
+                say(f"figures: running {path} in the background ({self.estimate(path)})")
                 self.started[key] = time.perf_counter()
                 future = self.pool.submit(runs.ensure_run, path)
                 self.pending[key] = future
@@ -112,13 +117,13 @@ class Background:
         path = key[0]
         with self.lock:
             self.pending.pop(key, None)
-            seconds = time.perf_counter() - self.started.pop(key, time.perf_counter())
+            waited = time.perf_counter() - self.started.pop(key, time.perf_counter())
             exc = future.exception()
             if exc is not None:
                 self.failed[key] = _failure(path, exc)
-                say(f"figures: {path} FAILED after {seconds:.1f} s; its figures show the error:\n{self.failed[key]}")
+                say(f"figures: {path} FAILED; its figures show the error:\n{self.failed[key]}")
             else:
-                say(f"figures: {path} finished in {seconds:.1f} s; reloading its figures")
+                say(f"figures: {path} ran in {future.result()[1]:.1f} s (ready {waited:.0f} s after it was queued)")
         atomic_write(READY / (path.replace("/", "__") + ".done"), f"{time.time()}\n")
 
     def shutdown(self) -> None:

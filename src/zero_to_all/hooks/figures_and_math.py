@@ -102,9 +102,9 @@ def not_ready(spec: fig.FigureSpec) -> list[str] | None:
     for path in spec.uses:
         state, detail = snippet_pool.BACKGROUND.state(path)
         if state == "failed":
-            return [f"{spec.name}: not drawn, {path} failed (mkdocs serve keeps running)", *detail.splitlines()]
+            return [f"Not drawn: {path} failed (the rest of the site is up)", *detail.splitlines()[1:]]
         if state == "running":
-            return [f"{spec.name}: drawn when {path} finishes ({detail})", "the page reloads by itself then"]
+            return [f"Drawn when {path} finishes ({detail})", "This page reloads by itself then."]
     return None
 
 
@@ -118,7 +118,7 @@ def add_figures(files: Files, config: MkDocsConfig, shown: dict[str, str]) -> tu
         lines = None if was_cached else not_ready(spec)
         if lines is not None:
             waiting += 1
-            data = snippet_pool.placeholder_svg(name, lines, error="failed" in lines[0])
+            data = snippet_pool.placeholder_svg(name, lines, error=lines[0].startswith("Not drawn"))
             files.append(File.generated(config, f"figures/{name}.svg", content=data))
             continue
         try:
@@ -128,7 +128,7 @@ def add_figures(files: Files, config: MkDocsConfig, shown: dict[str, str]) -> tu
             if not _serving:
                 raise PluginError(message) from exc
             snippet_pool.say(f"figures: {message}")  # the site stays up; the figure shows the error
-            data = snippet_pool.placeholder_svg(name, [f"{name}: not drawn", *message.splitlines()], error=True)
+            data = snippet_pool.placeholder_svg(name, ["Not drawn: the figure failed", *message.splitlines()], error=True)
             waiting += 1
         else:
             drawn += not was_cached

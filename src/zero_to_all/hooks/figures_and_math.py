@@ -128,7 +128,8 @@ def add_figures(files: Files, config: MkDocsConfig, shown: dict[str, str]) -> tu
             if not _serving:
                 raise PluginError(message) from exc
             snippet_pool.say(f"figures: {message}")  # the site stays up; the figure shows the error
-            data = snippet_pool.placeholder_svg(name, ["Not drawn: the figure failed", *message.splitlines()], error=True)
+            lines = ["Not drawn: the figure failed", *message.splitlines()]
+            data = snippet_pool.placeholder_svg(name, lines, error=True)
             waiting += 1
         else:
             drawn += not was_cached

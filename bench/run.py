@@ -7,8 +7,10 @@ beside each figure for comparison.
 Measures (PART in brackets): a fully cold strict build (empty figure and
 snippet-run caches), a cold build with the snippet runs cached (as after
 `make test`), a warm rebuild, a rebuild after editing one figure module and the
-build's peak memory [build]; the full test suite, the pytest part of `make test`
-[suite]; `make test-portability`, the page tests under three CPU kernel profiles
+build's peak memory [build]; `make test`'s suite and its stage times, with every
+page run and again with nothing changed [suite]; `CI=true bash .ci/run` on two
+clean clones of HEAD, median and stage times [clone, only when asked for:
+`--only clone`]; `make test-portability`, the page tests under three CPU kernel profiles
 [portability]; the ten slowest snippets [snippets]; the bytes a page transfers,
 largest and median, math engine included [pages]; and the recipes the chapters
 call fast, each raced against the well-known recipe it beats, with the ratio
@@ -51,13 +53,13 @@ print(json.dumps({"rc": result.returncode, "seconds": seconds,
 """
 
 
-def measure(cmd: list[str], env: dict | None = None) -> dict:
+def measure(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> dict:
     """Run cmd; wall time and peak resident memory of it and its children."""
     out = subprocess.run(
         [PY, "-c", _MEASURE, *cmd],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
     )
     result = json.loads(out.stdout)
@@ -83,13 +85,14 @@ def machine() -> str:
 
 Row = tuple[str, str, str]
 PARTS = ["build", "suite", "portability", "snippets", "pages", "recipes"]
+EXTRA = ["clone"]  # only when asked for: two clean-clone CI runs, about 15 minutes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
     parser.add_argument("--skip-portability", action="store_true", help="do not time make test-portability")
-    parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS, help="measure only these parts")
+    parser.add_argument("--only", nargs="+", choices=PARTS + EXTRA, default=PARTS, help="measure only these parts")
     args = parser.parse_args()
     parts = set(args.only)
     if args.skip_suite:
@@ -105,12 +108,9 @@ def main() -> None:
         if "build" in parts:
             rows += builds(work)
         if "suite" in parts:
-            suite = measure(
-                [str(ROOT / ".venv/bin/pytest"), "-q", "-n", "auto", "--dist", "loadgroup", "-p", "no:cacheprovider"]
-            )
-            rows.append(
-                ("test suite (pytest part of make test, -n auto)", f"{suite['seconds'] / 60:.1f} min", "≤ 10 min")
-            )
+            rows += suite_rows()
+        if "clone" in parts:
+            rows += clean_clone_rows(work)
 
         # the page tests under every CPU kernel profile
         if "portability" in parts:
@@ -182,6 +182,47 @@ def builds(work: Path) -> list[Row]:
         ("warm rebuild (nothing changed)", f"{warm['seconds']:.1f} s", "≤ 10 s"),
         ("rebuild after editing one figure's function", f"{touched['seconds']:.1f} s", "≤ 10 s (warm)"),
         ("peak memory of a build (max RSS)", f"{peak:.0f} MB", "—"),
+    ]
+
+
+def stage_times(root: Path) -> str:
+    times = json.loads((root / ".cache/suite/times.json").read_text())
+    return ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in times.items())
+
+
+def suite_rows() -> list[Row]:
+    """`make test`'s stages (lint, pages, build, site): with every page run, and again
+    with nothing changed (passes reused)."""
+    rows = []
+    for label, env, target in (
+        ("every page run (ZTA_RERUN=1)", {"ZTA_RERUN": "1"}, "—"),
+        ("nothing changed since", {}, "≤ 3 min"),
+    ):
+        result = measure([PY, "-m", "zero_to_all.suite"], env)
+        rows.append((f"make test (suite part), {label}", f"{result['seconds'] / 60:.1f} min", target))
+        rows.append((f"  its stages, {label}", stage_times(ROOT), "—"))
+    return rows
+
+
+def clean_clone_rows(work: Path) -> list[Row]:
+    """`CI=true bash .ci/run` on two clean clones of HEAD (../shared beside them, pip
+    and npm packages from this machine's caches), as CI runs it."""
+    seconds, stages = [], []
+    for n in range(2):
+        top = work / f"clone{n}"
+        top.mkdir()
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(top / "repo")], check=True)
+        (top / "shared").symlink_to(ROOT.parent / "shared")
+        result = measure(["bash", ".ci/run"], {"CI": "true"}, cwd=top / "repo")
+        seconds.append(result["seconds"])
+        stages.append(stage_times(top / "repo"))
+    return [
+        (
+            "clean clone, `CI=true bash .ci/run` in all (setup included), median of 2",
+            f"{statistics.median(seconds) / 60:.1f} min ({', '.join(f'{s / 60:.1f}' for s in seconds)})",
+            "≤ 8 min",
+        ),
+        ("  its stages (first run; second run)", "; ".join(stages), "—"),
     ]
 
 

@@ -445,3 +445,65 @@ def test_a_build_never_lets_the_page_tests_skip_a_page(tmp_path):
     finally:
         if not existed:
             marker.unlink(missing_ok=True)
+
+
+# --- the snippets a build runs for its figures: to completion, or behind `make serve` --
+
+
+@pytest.fixture
+def failing_snippet():
+    """A snippet under the repository (runs are cached by repository path) that raises."""
+    import shutil
+    import uuid
+
+    folder = ROOT / ".cache" / "test-snippets"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"boom_{uuid.uuid4().hex[:8]}.py"
+    path.write_text('print("training…")\nx = 1\nraise RuntimeError("boom: a deliberate failure")\n')
+    yield path.relative_to(ROOT).as_posix()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_build_names_the_snippet_that_failed(failing_snippet):
+    """A strict build runs what its figures plot to completion; a snippet that raises
+    is named with its line and cause (the build then fails with it)."""
+    from zero_to_all import snippet_pool
+
+    failures = snippet_pool.run_all([failing_snippet])
+    assert len(failures) == 1
+    assert f"{failing_snippet} failed to run" in failures[0]
+    assert "line 3 raised RuntimeError: boom: a deliberate failure" in failures[0]
+
+
+def test_while_serving_a_failed_snippet_shows_on_its_figure(failing_snippet, monkeypatch):
+    """Behind `make serve` the run fails in the background: its figure's placeholder
+    shows the error, the server is told to rebuild (a file in the watched folder),
+    and the snippet is not retried until its source changes."""
+    from zero_to_all import snippet_pool
+    from zero_to_all.figures import FigureSpec
+    from zero_to_all.hooks import figures_and_math as hook
+
+    background = snippet_pool.Background()
+    monkeypatch.setattr(snippet_pool, "BACKGROUND", background)
+    monkeypatch.setattr(hook, "_serving", True)
+    spec = FigureSpec("test/boom", lambda: None, __name__, (failing_snippet,))
+    background.submit([failing_snippet])
+    assert background.state(failing_snippet)[0] == "running"
+    lines = hook.not_ready(spec)
+    assert lines[0].startswith(f"Drawn when {failing_snippet} finishes (about 10 s)")
+    future = next(iter(background.pending.values()))
+    with pytest.raises(Exception, match="boom"):
+        future.result(timeout=120)
+    background.pool.shutdown(wait=True)  # its callbacks have run
+    background.pool = None
+    state, detail = background.state(failing_snippet)
+    assert state == "failed" and "boom: a deliberate failure" in detail
+    lines = hook.not_ready(spec)
+    assert lines[0] == f"Not drawn: {failing_snippet} failed (the rest of the site is up)"
+    svg = snippet_pool.placeholder_svg(spec.name, lines, error=True).decode()
+    assert svg.startswith("<svg") and "boom: a deliberate failure" in svg and "#c2255c" in svg
+    assert (snippet_pool.READY / (failing_snippet.replace("/", "__") + ".done")).exists()
+    background.submit([failing_snippet])
+    assert not background.pending  # not retried for the same source
+    monkeypatch.setattr(hook, "_serving", False)
+    assert hook.not_ready(spec) is None  # a strict build never draws a placeholder

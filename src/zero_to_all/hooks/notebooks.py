@@ -30,6 +30,10 @@ from zero_to_all.sources import Chapter, is_chapter
 NOTEBOOK_CACHE = CACHE / "notebooks"
 
 log = logging.getLogger("mkdocs.hooks.zero_to_all")
+# mkdocs-jupyter says "Converting notebook" / "Cache hit" for each of the 27 notebooks on
+# every build: the build's output is its own summary lines (and warnings, which stay)
+for _name in ("mkdocs.plugins.mkdocs_jupyter", "mkdocs.mkdocs-jupyter"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 @event_priority(100)  # before mkdocs-jupyter turns the generated notebooks into pages

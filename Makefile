@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 # root installs system packages directly, anyone else through sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser serve build test test-portability update-outputs format bench clean constraints durations
+.PHONY: setup browser serve build test test-device device-bundle test-portability update-outputs format bench clean constraints durations
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -75,6 +75,19 @@ test: setup browser
 ## (this machine's best, AVX2, plain x86-64), as other machines would run it
 test-portability: setup
 	$(BIN)/python -m zero_to_all.portability $(PYTEST_ARGS)
+
+## test-device: every page's code on this machine's CUDA GPU or Apple MPS device (says so and
+## stops when there is none); trained numbers within the device tolerance the pages state
+test-device: setup
+	$(BIN)/python -m zero_to_all.device_check $(PYTEST_ARGS)
+
+## device-bundle: what a GPU machine without a registry needs for test-device (bench/device_run.sh)
+device-bundle: setup
+	mkdir -p .device/wheels
+	$(BIN)/python -m pip download -q --no-deps -d .device/wheels \
+	  $$(grep -iE '^(pytest-codeblocks|pymdown-extensions|pytest_codeblocks)==' constraints.txt)
+	tar czf .device/data.tar.gz -C "$$(dirname "$$($(BIN)/python -c 'from zero_to_all import data_dir; print(data_dir().parent)')")" \
+	  "$$(basename "$$($(BIN)/python -c 'from zero_to_all import data_dir; print(data_dir().parent)')")/data"
 
 ## update-outputs: rewrite the `#>` lines of every snippet from a real run
 update-outputs: setup

@@ -507,3 +507,87 @@ def test_while_serving_a_failed_snippet_shows_on_its_figure(failing_snippet, mon
     assert not background.pending  # not retried for the same source
     monkeypatch.setattr(hook, "_serving", False)
     assert hook.not_ready(spec) is None  # a strict build never draws a placeholder
+
+
+# --- make test-device: the checks a GPU run makes, proven on the CPU --------------
+
+ON_A_DEVICE = """
+device = "cuda"  # the device the snippet picked, as its device line does on a GPU
+loss = {loss}
+print(f"dev loss {{loss:.2f}} on {{device}}")  # ±1 in the last digit
+#> dev loss 1.70 on cpu
+print(f"{{{count}}} layers")
+#> 3 layers
+"""
+
+
+@pytest.mark.parametrize(
+    ("loss", "count", "on_device", "ok"),
+    [
+        (1.70, 3, False, False),  # on a CPU run the device's name is a difference
+        (1.70, 3, True, True),
+        (1.76, 3, True, True),  # a trained number within 5 % of the page's on a device
+        (1.76, 3, False, False),  # ... but not on a CPU: ±1 in the last digit there
+        (1.80, 3, True, False),  # 5.9 %: too far on a device too
+        (1.70, 4, True, False),  # a count is exact everywhere
+    ],
+)
+def test_device_checks(tmp_path, monkeypatch, loss, count, on_device, ok):
+    if on_device:
+        monkeypatch.setenv("ZTA_DEVICE", "cpu")
+    snippet = write(tmp_path / "s.py", ON_A_DEVICE.format(loss=loss, count=count))
+    _, log = run_snippet_fresh(snippet)
+    problems = check(snippet.read_text(), str(snippet), log, where="s.py")
+    assert (problems == []) is ok, problems
+    if on_device and not ok and count == 3:
+        assert "or on cpu twice that or 5% of their value (a percentage: one point)" in problems[0]
+
+
+SAMPLED = """
+print("kayden, maimi")  # differs on a GPU: other kernels, other samples
+#> dexze, zomarie
+print(f"accuracy {{{accuracy}:.1%}}")  # ±1 in the last digit
+#> accuracy 91.3%
+"""
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "on_device", "ok"),
+    [
+        (0.913, False, False),  # on a CPU every line is checked, sampled text too
+        (0.913, True, True),  # on a device a print marked "differs on a GPU" only has to run
+        (0.905, True, True),  # a percentage: within one point on a device
+        (0.902, True, False),  # 1.1 points
+    ],
+)
+def test_device_dependent_prints_and_percentages(tmp_path, monkeypatch, accuracy, on_device, ok):
+    if on_device:
+        monkeypatch.setenv("ZTA_DEVICE", "cpu")
+    snippet = write(tmp_path / "s.py", SAMPLED.format(accuracy=accuracy))
+    _, log = run_snippet_fresh(snippet)
+    problems = check(snippet.read_text(), str(snippet), log, where="s.py")
+    assert (problems == []) is ok, problems
+
+
+def test_make_test_device_runs_a_page_and_reports(tmp_path, monkeypatch, capsys):
+    """The whole harness with the CPU standing in for the device: the page tests run
+    with ZTA_DEVICE, nothing is cached or stamped, and the report is written."""
+    from zero_to_all import device_check
+
+    monkeypatch.setattr(device_check, "REPORT", tmp_path / "device.md")
+    verified = (ROOT / ".cache/verified.json").read_text() if (ROOT / ".cache/verified.json").exists() else None
+    rc = device_check.main(["--device", "cpu", "--workers", "0", "-k", "basics/linear-model.md"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "every page's code on cpu" in out and "(the CPU standing in for a device)" in out
+    assert "passed in" in (tmp_path / "device.md").read_text()
+    after = (ROOT / ".cache/verified.json").read_text() if (ROOT / ".cache/verified.json").exists() else None
+    assert after == verified  # a device run stamps nothing
+
+
+def test_make_test_device_without_an_accelerator_says_so(monkeypatch, capsys):
+    from zero_to_all import device_check
+
+    monkeypatch.setattr(device_check, "accelerator", lambda: None)
+    assert device_check.main([]) == 0
+    assert "no CUDA GPU and no Apple MPS device" in capsys.readouterr().out

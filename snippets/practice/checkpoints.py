@@ -7,6 +7,11 @@ import torch
 from torchvision import datasets
 
 device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+if device == "cuda":  # resuming bit for bit (below) needs repeatable kernels on a GPU
+    import os
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS asks for it
+    torch.use_deterministic_algorithms(True)
 train_file = datasets.MNIST(root="data", train=True, download=True)
 test_file = datasets.MNIST(root="data", train=False, download=True)
 
@@ -107,10 +112,12 @@ def rng_states():
 
 
 def set_rng_states(states):
-    torch.set_rng_state(states["torch"])
+    # generator states are CPU byte tensors, even a GPU's: torch.load(map_location=device)
+    # moved them to the GPU with everything else, so bring them back first
+    torch.set_rng_state(states["torch"].cpu())
     random.setstate(states["python"])
     if "cuda" in states:
-        torch.cuda.set_rng_state_all(states["cuda"])
+        torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
 
 
 print(f"torch's generator state: {torch.get_rng_state().numel():,} bytes")

@@ -12,7 +12,8 @@ from torch import nn
 
 class raises:
     """`with raises(RuntimeError, "start of the message") as error:` -- the block must
-    raise that error, with a message that starts that way; print(error) shows it."""
+    raise that error, with a message that starts that way (or one of a tuple of starts:
+    releases word some messages differently); print(error) shows it."""
 
     def __init__(self, error_type, message_start):
         self.error_type, self.message_start = error_type, message_start
@@ -85,7 +86,8 @@ print(z.grad[:, 0].abs().max().item())  # the zeroed column gets no gradient, as
 # --8<-- [start:dtypes]
 logits = torch.randn(64, 10)
 float_labels = labels.float()  # class indices stored as floats, as np.loadtxt or a CSV gives them
-with raises(RuntimeError, "expected target dtype to be Long") as error:
+wordings = ("expected target dtype to be Long", "expected scalar type Long")  # torch 2.14; 2.11 and older
+with raises(RuntimeError, wordings) as error:
     F.cross_entropy(logits, float_labels)
 print(error)
 #> RuntimeError: expected target dtype to be Long or Byte, but got Float

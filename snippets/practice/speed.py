@@ -84,7 +84,7 @@ conv_ms = sum(ms for name, ms in ops if "conv" in name)  # convolution forward a
 print(f"one training step: {step_ms:.1f} ms of operator time, {conv_ms:.1f} ms of it in convolutions")
 #> one training step: 54.5 ms of operator time, 26.3 ms of it in convolutions
 print("aten::convolution_backward is among the three slowest:",
-      "aten::convolution_backward" in [name for name, _ in top_ops[:3]])
+      "aten::convolution_backward" in [name for name, _ in top_ops[:3]])  # differs on a GPU: see the tip
 #> aten::convolution_backward is among the three slowest: True
 # --8<-- [end:profile]
 
@@ -276,19 +276,23 @@ assert weight.bfloat16() + update.bfloat16() == weight.bfloat16()  # below bfloa
 
 # --8<-- [start:exercise-scaler]
 # Exercise 2: the float16 loop on the CPU, with a scale so large that the first steps overflow.
+import copy
 import math
 
+cpu_model = copy.deepcopy(model).cpu()  # on the CPU wherever the model is (CPU autocast acts there only)
+cpu_optimizer = torch.optim.SGD(cpu_model.parameters(), lr=0.01, momentum=0.9)
+cpu_optimizer.load_state_dict(optimizer.state_dict())  # the same momentum buffers
 scaler = torch.amp.GradScaler("cpu", init_scale=2.0**24)
 skipped = []
 for step in range(12):
-    before = model.fc.weight.detach().clone()
-    optimizer.zero_grad()
+    before = cpu_model.fc.weight.detach().clone()
+    cpu_optimizer.zero_grad()
     with torch.autocast(device_type="cpu", dtype=torch.float16):
-        loss = loss_fn(model(images[:16]), labels[:16])
+        loss = loss_fn(cpu_model(images[:16].cpu()), labels[:16].cpu())
     scaler.scale(loss).backward()
-    scaler.step(optimizer)  # skipped when a gradient is inf or nan ...
+    scaler.step(cpu_optimizer)  # skipped when a gradient is inf or nan ...
     scaler.update()  # ... and then the scale is halved
-    skipped.append(torch.equal(before, model.fc.weight))
+    skipped.append(torch.equal(before, cpu_model.fc.weight))
 print(f"steps skipped: {skipped}")
 #> steps skipped: [True, True, True, True, True, False, False, False, False, False, False, False]
 print(f"the scale settled at 2^{math.log2(scaler.get_scale()):.0f}")

@@ -276,7 +276,7 @@ def sample_mlp(model, generator):
 
 g = torch.Generator().manual_seed(2147483647)
 samples = [sample_mlp(model, g) for _ in range(12)]
-print(", ".join(samples))
+print(", ".join(samples))  # differs on a GPU: other kernels, other weights, other names
 #> dexze, zomarie, rochita, kellin, janain, lucan, katar, samiyah, javery, mari, moriella, kinzie
 # --8<-- [end:sample]
 
@@ -346,9 +346,13 @@ for step in range(1, steps + 1):
     schedule.step()
 gru_seconds = time.perf_counter() - start
 char_gru.eval()
-with torch.no_grad():  # the first 100,000 dev characters as one long sequence
+with torch.no_grad():  # the first 100,000 dev characters read in order, as one long sequence
     x, y = dev_stream[:100_000].to(device), dev_stream[1:100_001].to(device)
-    dev_loss = F.cross_entropy(char_gru(x.unsqueeze(0))[0][0], y).item()
+    h, total = None, 0.0
+    for i in range(0, 100_000, 1_000):  # in chunks carrying the state: the same sums, and cuDNN
+        logits, h = char_gru(x[i : i + 1_000].unsqueeze(0), h)  # refuses 100,000 steps in one call
+        total += F.cross_entropy(logits[0], y[i : i + 1_000], reduction="sum").item()
+    dev_loss = total / 100_000
 print(f"{steps} steps took {gru_seconds:.1f} s on {device}; dev loss {dev_loss:.2f}, "
       f"uniform {math.log(len(vocab)):.2f}")  # ±1 in the last digit
 #> 300 steps took 31.2 s on cpu; dev loss 1.69, uniform 4.17
@@ -370,7 +374,7 @@ def sample_text(model, length, generator, temperature=0.8):
     return "".join(out)
 
 
-print(sample_text(char_gru, 240, torch.Generator().manual_seed(0)))
+print(sample_text(char_gru, 240, torch.Generator().manual_seed(0)))  # differs on a GPU, as the names do
 #> Thy farks the prested our peessen you.
 #> I tleen greep your hourt bear charn to bleep,
 #> And good in stants, your wakes mances of earder not my father we would for my life:

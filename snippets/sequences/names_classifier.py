@@ -244,7 +244,8 @@ def top3(name):
 
 
 for name in ["Jackson", "Garcia", "Novak", "Murphy", "Rossi"]:
-    print(name, ", ".join(f"{language} {p:.0%}" for language, p in top3(name)))  # ±1 in the last digit
+    guesses = ", ".join(f"{language} {p:.0%}" for language, p in top3(name))
+    print(name, guesses)  # ±1 in the last digit; differs on a GPU (one name's guesses are fragile)
     #> Jackson English 46%, Scottish 39%, Czech 2%
     #> Garcia Spanish 62%, Italian 19%, Czech 6%
     #> Novak Czech 48%, Russian 33%, English 9%
@@ -262,10 +263,14 @@ with torch.no_grad():
     packed_logits = model(x, lengths)  # "Li" padded to 8, then packed
     _, h_n = model.gru(model.embed(x))  # the same padded batch, not packed
     unpacked_logits = model.fc(torch.cat([h_n[0], h_n[1]], dim=1))
-print(f"packed: same as alone {torch.allclose(alone[0], packed_logits[0], atol=1e-5)}; "
-      f"not packed: same as alone {torch.allclose(alone[0], unpacked_logits[0], atol=1e-5)}")
+# "the same" up to rounding: 1e-2 holds on any device (a CPU differs by about 1e-6; a GPU's
+# cuDNN kernels, which use TF32 by default, by up to about 1e-3), while padding read as
+# characters moves the logits by far more
+packed_gap = (alone[0] - packed_logits[0]).abs().max().item()
+unpacked_gap = (alone[0] - unpacked_logits[0]).abs().max().item()
+print(f"packed: same as alone {packed_gap < 1e-2}; not packed: same as alone {unpacked_gap < 1e-2}")
 #> packed: same as alone True; not packed: same as alone False
-assert torch.allclose(alone[0], packed_logits[0], atol=1e-5)
+assert packed_gap < 1e-2 < unpacked_gap
 # --8<-- [end:exercise-packing]
 
 # --8<-- [start:exercise-per-language]

@@ -182,7 +182,7 @@ def _finish(block: PageBlock, chain: Chain, passed: bool, update_outputs: bool) 
     dump = os.environ.get("ZTA_OUTPUTS_DUMP")
     if dump:
         _dump_outputs(Path(dump), snippet, source, log)
-    if (passed or update_outputs) and not os.environ.get("ZTA_PROFILE"):
+    if (passed or update_outputs) and not (os.environ.get("ZTA_PROFILE") or os.environ.get("ZTA_DEVICE")):
         run = SnippetRun.of(snippet, source_key(source), chain.seconds, chain.namespace, log.events)
         save(run)
         record_verified(run)
@@ -251,7 +251,7 @@ def _pass_file(page: str, key: str) -> Path:
 def reusable_pass(blocks: list[PageBlock], update_outputs: bool) -> bool:
     """Did every block of this page pass before, with everything it depends on the
     same, and are its snippets' runs (the figures' values) still cached?"""
-    if update_outputs or any(os.environ.get(v) for v in ("ZTA_RERUN", "ZTA_PROFILE", "ZTA_OUTPUTS_DUMP")):
+    if update_outputs or any(os.environ.get(v) for v in ("ZTA_RERUN", "ZTA_PROFILE", "ZTA_OUTPUTS_DUMP", "ZTA_DEVICE")):
         return False
     if not blocks or any(b.base != ROOT for b in blocks):
         return False
@@ -262,7 +262,7 @@ def reusable_pass(blocks: list[PageBlock], update_outputs: bool) -> bool:
 
 def record_page_pass(blocks: list[PageBlock]) -> None:
     """Every block of the page passed in this process: note it under the page's key."""
-    if os.environ.get("ZTA_PROFILE") or any(b.base != ROOT for b in blocks):
+    if os.environ.get("ZTA_PROFILE") or os.environ.get("ZTA_DEVICE") or any(b.base != ROOT for b in blocks):
         return
     page = blocks[0].page
     for old in PASSED.glob(f"{page.replace('/', '__')}.*"):

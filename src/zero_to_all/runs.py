@@ -104,6 +104,13 @@ def filter_warnings_as_errors() -> None:
     warnings.simplefilter("error", PendingDeprecationWarning)
     warnings.simplefilter("error", FutureWarning)
     warnings.filterwarnings("error", message=r"(?i).*deprecat", category=UserWarning)
+    if os.environ.get("ZTA_DEVICE"):
+        # `make test-device` runs whatever torch the GPU machine has, maybe older than the
+        # pins: a warning raised inside the libraries is shown there, not fatal; one
+        # attributed to the course's own code (run as __main__) still fails
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.simplefilter("default", category)
+            warnings.filterwarnings("error", category=category, module="__main__")
 
 
 def new_workdir() -> Path:

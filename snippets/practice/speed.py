@@ -133,9 +133,13 @@ if __name__ == "__main__":  # worker processes started by "spawn" import this fi
 def time_steps(step, repeats=10):
     """Milliseconds per call of step(), after one call to warm up."""
     step()
+    if device == "cuda":
+        torch.cuda.synchronize()  # a GPU runs queued work later: wait for it around the clock
     start = time.perf_counter()
     for _ in range(repeats):
         step()
+    if device == "cuda":
+        torch.cuda.synchronize()
     return 1000 * (time.perf_counter() - start) / repeats
 
 

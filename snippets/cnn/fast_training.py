@@ -191,7 +191,7 @@ for batch_size in (16, 64, 256, 1024):
     #> batch  256: 0.274 ms per image
     #> batch 1024: 0.312 ms per image
 torch.set_num_threads(threads)
-assert per_image_ms[256] < per_image_ms[16]
+# no assert on their order: timings move with whatever else the machine is doing
 # --8<-- [end:exercise-batch-size]
 
 # --8<-- [start:exercise-eval]

@@ -205,7 +205,7 @@ class PredictHandler(BaseHTTPRequestHandler):
             length = self.headers.get("Content-Length")
             if length is None:
                 raise BadRequest(411, "a Content-Length header is required")
-            if not length.isdigit():
+            if not length.isdecimal():  # isdigit() would let "²" through, and int("²") raises
                 raise BadRequest(400, "Content-Length must be a number of bytes")
             if int(length) > MAX_BYTES:
                 raise BadRequest(413, f"the body has {int(length):,} bytes; the limit is {MAX_BYTES:,}")
@@ -261,11 +261,11 @@ thread = threading.Thread(target=server.serve_forever, daemon=True)  # daemon: n
 thread.start()
 
 
-def post(body, content_type="image/x-portable-graymap", path="/predict"):
+def post(body, content_type="image/x-portable-graymap", path="/predict", headers=None):
     """POST `body` to the service; returns the status code and the decoded JSON answer."""
     connection = http.client.HTTPConnection(host, port, timeout=10)
     try:
-        connection.request("POST", path, body=body, headers={"Content-Type": content_type})
+        connection.request("POST", path, body=body, headers={"Content-Type": content_type, **(headers or {})})
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -302,6 +302,7 @@ bad_requests = {
     "truncated image": post(pgm(digit)[:400]),
     "oversized body": post(pgm(torch.zeros(200, 200, dtype=torch.uint8))),
     "wrong path": post(pgm(digit), path="/predict/v2"),
+    "bad Content-Length": post(pgm(digit), headers={"Content-Length": "\u00b2"}),  # "²": a digit, not a number
 }
 for case, (status, answer) in bad_requests.items():
     print(f"{case:<18} {status} {answer['error']}")
@@ -311,6 +312,7 @@ for case, (status, answer) in bad_requests.items():
     #> truncated image    400 a 28x28 PGM with maxval 255 has 784 pixel bytes; this one has maxval 255 and 387 bytes
     #> oversized body     413 the body has 40,015 bytes; the limit is 4,096
     #> wrong path         404 POST images to /predict
+    #> bad Content-Length 400 Content-Length must be a number of bytes
     assert 400 <= status < 500
 
 status, answer = post(pgm(digit))

@@ -452,8 +452,9 @@ def test_a_build_never_lets_the_page_tests_skip_a_page(tmp_path):
 
 @pytest.fixture
 def failing_snippet():
-    """A snippet under the repository (runs are cached by repository path) that raises."""
-    import shutil
+    """A snippet under the repository (runs are cached by repository path) that raises.
+    Each test gets its own file and removes only that one: the tests that use it run
+    side by side on the pytest workers, and sharing the folder's removal failed CI once."""
     import uuid
 
     folder = ROOT / ".cache" / "test-snippets"
@@ -461,7 +462,7 @@ def failing_snippet():
     path = folder / f"boom_{uuid.uuid4().hex[:8]}.py"
     path.write_text('print("training…")\nx = 1\nraise RuntimeError("boom: a deliberate failure")\n')
     yield path.relative_to(ROOT).as_posix()
-    shutil.rmtree(folder, ignore_errors=True)
+    path.unlink(missing_ok=True)
 
 
 def test_a_build_names_the_snippet_that_failed(failing_snippet):

@@ -257,23 +257,26 @@ def recipes() -> list[Row]:
     course = race["course"]["runs"]
     seconds = statistics.median(r["seconds"] for r in course)
     accuracies = sorted(r["accuracy"] for r in course)
-    reached = sum(a >= 0.99 for a in accuracies)
+    one_epoch = sum(r["epochs"] == 1 for r in course)
     rows.append(
         (
-            f"MNIST, course recipe (fast-training page, 1 epoch), 2 threads, {len(course)} seeds",
-            f"{seconds:.1f} s (median); test accuracy median {statistics.median(accuracies):.2%}, "
-            f"{accuracies[0]:.2%}–{accuracies[-1]:.2%}, {reached}/{len(course)} seeds ≥ 99.0 %",
-            "≤ 15 s, median ≥ 99.0 %",
+            f"MNIST, course recipe (fast-training page), 2 threads, {len(course)} seeds, "
+            "to 99.0 % validation accuracy, then tested",
+            f"{seconds:.1f} s (median); {one_epoch}/{len(course)} seeds in one epoch; test accuracy median "
+            f"{statistics.median(accuracies):.2%}, {accuracies[0]:.2%}–{accuracies[-1]:.2%}",
+            "≤ 15 s, median test ≥ 99.0 %",
         )
     )
     epochs = race["examples"]["epochs"]
     last = epochs[-1]
-    reference = "to 99.0 %" if last["accuracy"] >= 0.99 else "never reached 99.0 %"
+    reference = "to 99.0 %" if last["val_accuracy"] >= 0.99 else "never reached 99.0 %"
     rows.append(
         (
-            "MNIST, pytorch/examples recipe (Adadelta, StepLR, DataLoader), 2 threads",
-            f"{last['seconds']:.1f} s, {len(epochs)} epochs {reference}; "
-            + ", ".join(f"{e['accuracy']:.2%}" for e in epochs),
+            "MNIST, pytorch/examples recipe (Adadelta, StepLR, DataLoader), 2 threads, "
+            "to 99.0 % validation accuracy, then tested",
+            f"{last['seconds']:.1f} s, {len(epochs)} epochs {reference} (validation "
+            + ", ".join(f"{e['val_accuracy']:.2%}" for e in epochs)
+            + f"); test accuracy {race['examples']['accuracy']:.2%}",
             "—",
         )
     )
